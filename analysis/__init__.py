@@ -1,0 +1,1 @@
+"""darkstrahl.analysis: observables, binning, likelihood, window optimization and scans."""

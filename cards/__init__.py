@@ -1,0 +1,1 @@
+"""Built-in run cards (TOML), shipped as package data: ``darkstrahl cards`` lists them."""

@@ -1,0 +1,251 @@
+"""Run cards: TOML files with a fixed, documented schema.
+
+A card has sections (``[model]``, ``[process]``, ``[run]``); every key has a type, a default,
+a unit and a rule (:data:`SCHEMA`). Unknown sections or keys, wrong types and values that break a
+rule are errors naming the key (and the closest valid key). Built-in cards ship as package data in
+``darkstrahl.cards`` and are addressed by name (``b1``) or by path.
+
+Overrides use dotted keys, ``section.key=value``, with the value parsed as a TOML value
+(``--set model.m_Ap=3.0 --set model.benchmark=B2``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from darkstrahl.gen.errors import DarkstrahlError
+from darkstrahl.gen.model import BENCHMARKS, DarkModel
+from darkstrahl.gen.width_tables import DEFAULT_PHI_WIDTHS, PHI_WIDTH_PRESCRIPTIONS
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+
+class CardError(DarkstrahlError, ValueError):
+    """A run card (or an override) is invalid: the message names the key and the rule."""
+
+
+def _positive(v: float) -> str | None:
+    return None if v > 0 and math.isfinite(v) else "must be finite and > 0"
+
+
+def _non_negative_int(v: int) -> str | None:
+    return None if v >= 0 else "must be >= 0"
+
+
+def _positive_int(v: int) -> str | None:
+    return None if v > 0 else "must be > 0"
+
+
+@dataclass(frozen=True)
+class Key:
+    """One card key: its type, default, unit, documentation and rule."""
+
+    type: type
+    default: Any
+    doc: str
+    unit: str = ""
+    check: Callable[[Any], str | None] | None = None
+    choices: tuple[Any, ...] | None = None
+
+    def validate(self, where: str, value: Any) -> Any:
+        """Return ``value`` converted to the key's type, or raise :class:`CardError`."""
+        if self.type is float:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise CardError(f"{where}: expected a number, got {type(value).__name__} {value!r}")
+            value = float(value)
+        elif self.type is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise CardError(f"{where}: expected an integer, got {type(value).__name__} {value!r}")
+        elif not isinstance(value, self.type):
+            raise CardError(
+                f"{where}: expected {self.type.__name__}, got {type(value).__name__} {value!r}")
+        if self.choices is not None and value not in self.choices:
+            raise CardError(f"{where}: must be one of {list(self.choices)}, got {value!r}")
+        if self.check is not None:
+            rule = self.check(value)
+            if rule:
+                raise CardError(f"{where}: {rule} (got {value!r})")
+        return value
+
+
+#: The card schema: section -> key -> :class:`Key`. Default None means "not set".
+SCHEMA: dict[str, dict[str, Key]] = {
+    "model": {
+        "benchmark": Key(str, None, "mass benchmark (physics.md 1): m_chi, m_phi follow from m_Ap",
+                         choices=tuple(BENCHMARKS)),
+        "m_Ap": Key(float, None, "dark photon mass", "GeV", _positive),
+        "m_chi": Key(float, None, "dark matter (Dirac chi) mass; only without a benchmark", "GeV",
+                     _positive),
+        "m_phi": Key(float, None, "dark Higgs mass; only without a benchmark", "GeV", _positive),
+        "g_chi": Key(float, 1.0, "A' chi chibar coupling g_chi = q_chi g'", "", _positive),
+        "eps": Key(float, 1e-4, "kinetic mixing", "", _positive),
+        "theta": Key(float, 1e-4, "Higgs mixing angle", "rad", _positive),
+        "q_Phi": Key(float, 1.0, "U(1)' charge of the dark Higgs field (2 reproduces the "
+                     "inelastic-DM reference study)", "", _positive),
+        "q_chi": Key(float, 1.0, "U(1)' charge of chi", "", _positive),
+        "eps_convention": Key(str, "photon", "eps multiplies the EM current ('photon') or "
+                              "hypercharge ('hypercharge': extra cos(theta_W))",
+                              choices=("photon", "hypercharge")),
+        "phi_widths": Key(str, DEFAULT_PHI_WIDTHS, "phi hadronic width prescription",
+                          choices=tuple(PHI_WIDTH_PRESCRIPTIONS)),
+        "general": Key(bool, False, "allow a point outside the benchmark hierarchy "
+                       "(m_Ap > 2 m_chi + m_phi, m_phi < m_chi)"),
+    },
+    "process": {
+        "name": Key(str, "phi", "signal process: e+e- -> phi chi chibar ('phi') or "
+                    "e+e- -> gamma phi chi chibar ('gamma_phi')", choices=("phi", "gamma_phi")),
+    },
+    "run": {
+        "sqrt_s": Key(float, 10.58, "centre-of-mass energy of the generation", "GeV", _positive),
+        "seed": Key(int, 12345, "seed of numpy.random.Generator (same seed, same events)", "",
+                    _non_negative_int),
+        "n_events": Key(int, 10000, "number of unweighted events to generate", "", _positive_int),
+    },
+}
+
+
+def _closest(name: str, options: Iterable[str]) -> str:
+    match = difflib.get_close_matches(name, list(options), n=1, cutoff=0.5)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _check_key(section: str, key: str) -> Key:
+    if section not in SCHEMA:
+        raise CardError(f"unknown card section [{section}]{_closest(section, SCHEMA)}; "
+                        f"valid sections: {sorted(SCHEMA)}")
+    keys = SCHEMA[section]
+    if key not in keys:
+        raise CardError(f"unknown key {section}.{key}{_closest(key, keys)}; "
+                        f"valid keys of [{section}]: {sorted(keys)}")
+    return keys[key]
+
+
+@dataclass(frozen=True)
+class Card:
+    """A validated run card: every key of :data:`SCHEMA` has a value (None = not set).
+
+    ``source`` is the card's name or path, ``text`` its TOML text and ``overrides`` the
+    ``section.key=value`` strings applied on top (all three are written into event headers).
+    """
+
+    values: Mapping[str, Mapping[str, Any]]
+    source: str = "<dict>"
+    text: str = ""
+    overrides: tuple[str, ...] = field(default_factory=tuple)
+
+    def __getitem__(self, section: str) -> Mapping[str, Any]:
+        return self.values[section]
+
+    def model(self) -> DarkModel:
+        """The :class:`~darkstrahl.gen.model.DarkModel` of the ``[model]`` section."""
+        m = dict(self.values["model"])
+        if m["m_Ap"] is None:
+            raise CardError("model.m_Ap: must be set (the dark photon mass in GeV)")
+        couplings = {k: m[k] for k in ("g_chi", "eps", "theta", "q_Phi", "q_chi",
+                                       "eps_convention", "phi_widths", "general")}
+        if m["benchmark"] is not None:
+            for k in ("m_chi", "m_phi"):
+                if m[k] is not None:
+                    raise CardError(f"model.{k}: must not be set together with model.benchmark "
+                                    f"(the benchmark {m['benchmark']} fixes it)")
+            return DarkModel.from_benchmark(m["benchmark"], m["m_Ap"], **couplings)
+        for k in ("m_chi", "m_phi"):
+            if m[k] is None:
+                raise CardError(f"model.{k}: must be set when model.benchmark is not")
+        return DarkModel(m_Ap=m["m_Ap"], m_chi=m["m_chi"], m_phi=m["m_phi"], **couplings)
+
+    def as_dict(self) -> dict[str, dict[str, Any]]:
+        """Plain nested dictionary of every value (for JSON output)."""
+        return {s: dict(v) for s, v in self.values.items()}
+
+
+def validate(raw: Mapping[str, Any], source: str = "<dict>", text: str = "",
+             overrides: tuple[str, ...] = ()) -> Card:
+    """Check a parsed card against :data:`SCHEMA`, fill defaults, and return a :class:`Card`."""
+    values = {s: {k: key.default for k, key in keys.items()} for s, keys in SCHEMA.items()}
+    for section, content in raw.items():
+        if section not in SCHEMA:
+            _check_key(section, "")  # raises: unknown section, with the closest one
+        if not isinstance(content, Mapping):
+            raise CardError(f"[{section}] must be a table of keys, got {content!r}")
+        for key, value in content.items():
+            spec = _check_key(section, key)
+            values[section][key] = spec.validate(f"{section}.{key}", value)
+    return Card(values=values, source=source, text=text, overrides=overrides)
+
+
+def parse_override(item: str) -> tuple[str, str, Any]:
+    """Split ``section.key=value`` into its parts; the value is parsed as TOML (else a string)."""
+    if "=" not in item:
+        raise CardError(f"override {item!r}: expected section.key=value")
+    lhs, rhs = item.split("=", 1)
+    if lhs.count(".") != 1:
+        raise CardError(f"override {item!r}: expected section.key=value (one dot)")
+    section, key = (p.strip() for p in lhs.split("."))
+    _check_key(section, key)
+    try:
+        value = tomllib.loads(f"v = {rhs.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = rhs.strip()
+    return section, key, value
+
+
+def builtin_cards() -> dict[str, str]:
+    """Built-in cards: name -> first comment line (their description)."""
+    out = {}
+    for entry in sorted(resources.files("darkstrahl.cards").iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".toml"):
+            first = entry.read_text().splitlines()[0] if entry.read_text() else ""
+            out[entry.name[:-5]] = first.lstrip("# ").strip()
+    return out
+
+
+def read_card_text(name_or_path: str | Path) -> tuple[str, str]:
+    """(source label, TOML text) of a card file or a built-in card name."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return str(path), path.read_text()
+    name = str(name_or_path).lower().removesuffix(".toml")
+    entry = resources.files("darkstrahl.cards").joinpath(f"{name}.toml")
+    if entry.is_file():
+        return f"builtin:{name}", entry.read_text()
+    raise CardError(f"card {str(name_or_path)!r} is neither a file nor a built-in card "
+                    f"(built-in: {', '.join(builtin_cards())})")
+
+
+def load_card(name_or_path: str | Path, overrides: Iterable[str] = ()) -> Card:
+    """Read, parse and validate a card, then apply ``section.key=value`` overrides."""
+    source, text = read_card_text(name_or_path)
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CardError(f"{source}: not valid TOML: {exc}") from None
+    overrides = tuple(overrides)
+    for item in overrides:
+        section, key, value = parse_override(item)
+        raw.setdefault(section, {})[key] = value
+    return validate(raw, source=source, text=text, overrides=overrides)
+
+
+def explain() -> str:
+    """Human-readable reference of every card key (``darkstrahl cards --explain``)."""
+    lines = []
+    for section, keys in SCHEMA.items():
+        lines.append(f"[{section}]")
+        for name, key in keys.items():
+            unit = f" [{key.unit}]" if key.unit else ""
+            choices = f" one of {list(key.choices)};" if key.choices else ""
+            lines.append(f"  {name} ({key.type.__name__}{unit}, default {key.default!r}):"
+                         f"{choices} {key.doc}")
+        lines.append("")
+    return "\n".join(lines)

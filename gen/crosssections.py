@@ -1,0 +1,48 @@
+"""Closed-form cross sections (physics.md section 2, reference.md 1.2).
+
+Cross sections are returned in fb unless the name says GeV^-2.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .constants import GEV2_TO_FB
+from .model import DarkModel
+from .widths import ap_widths, kallen
+
+FloatArray = NDArray[np.float64]
+
+
+def sigma_ee_to_vh_GeV2(s: ArrayLike, gv2: float, g_hVV: float, m_V: float, m_h: float) -> FloatArray:
+    """sigma(e+ e- -> V h) [GeV^-2] through an s-channel V (Higgs-strahlung), massless beams,
+    unpolarized, V width neglected in the s-channel propagator (reference.md 1.2):
+
+        sigma = gv2 g_hVV^2 |k| (|k|^2 + 3 m_V^2) / (24 pi sqrt(s) m_V^2 (s - m_V^2)^2)
+
+    ``gv2`` is g_V^2 + g_A^2 of the e e V vertex (for the A': (eps e)^2), ``g_hVV`` the VVh vertex
+    i g_hVV g^{mu nu} [GeV], |k| the V momentum in the centre-of-mass frame. Zero below threshold.
+    """
+    s = np.asarray(s, dtype=np.float64)
+    lam = np.clip(kallen(s, m_V**2, m_h**2), 0.0, None)
+    k = np.sqrt(lam) / (2.0 * np.sqrt(s))
+    return gv2 * g_hVV**2 * k * (k * k + 3.0 * m_V**2) / (
+        24.0 * math.pi * np.sqrt(s) * m_V**2 * (s - m_V**2) ** 2)
+
+
+def sigma_ap_phi_fb(model: DarkModel, sqrt_s: float) -> float:
+    """sigma(e+ e- -> A' phi) [fb] at ``sqrt_s`` [GeV] (physics.md section 2, Batell-Pospelov-Ritz):
+
+    pi alpha alpha' eps^2 q_Phi^2 / (3 s) lambda^(1/2) (lambda + 12 m_A'^2/s) / (1 - m_A'^2/s)^2
+    (times cos^2(theta) from the A'A'phi vertex of a Higgs-mixed phi).
+    """
+    value = sigma_ee_to_vh_GeV2(sqrt_s**2, model.g_e**2, model.g_hVV, model.m_Ap, model.m_phi)
+    return float(value) * GEV2_TO_FB
+
+
+def sigma_nwa_fb(model: DarkModel, sqrt_s: float) -> float:
+    """Narrow-width cross section sigma(e+e- -> A' phi) x BR(A' -> chi chibar) [fb] at ``sqrt_s``."""
+    return sigma_ap_phi_fb(model, sqrt_s) * ap_widths(model).br("chichi")

@@ -1,0 +1,1 @@
+"""Width tables shipped with darkstrahl (package data; provenance in README.md here)."""

@@ -1,0 +1,23 @@
+"""Exception types of darkstrahl.
+
+Every error caused by user input derives from :class:`DarkstrahlError`; the command line
+turns these into a one-line message and exit code 2. Messages name the offending
+parameter and the rule it violates.
+"""
+
+from __future__ import annotations
+
+
+class DarkstrahlError(Exception):
+    """Base class of all errors caused by user input."""
+
+
+class ParameterError(DarkstrahlError, ValueError):
+    """A physics parameter violates a rule (e.g. ``m_phi < m_chi``)."""
+
+    def __init__(self, parameter: str, rule: str, value: object = None) -> None:
+        self.parameter = parameter
+        self.rule = rule
+        self.value = value
+        shown = "" if value is None else f" (got {value!r})"
+        super().__init__(f"{parameter}: {rule}{shown}")
