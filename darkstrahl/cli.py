@@ -10,16 +10,24 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from darkstrahl import __version__
 from darkstrahl.gen.errors import DarkstrahlError
-from darkstrahl.runcard import builtin_cards, explain, load_card
+from darkstrahl.progress import ProgressBar
+from darkstrahl.runcard import CardError, builtin_cards, explain, load_card
 
 
 def _add_card_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("card", help="run card: a built-in name (see 'darkstrahl cards') or a path")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
-                   help="override a card value (repeatable), e.g. --set model.m_Ap=3.0")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="override a card value (repeatable), e.g. --set model.m_Ap=3.0",
+    )
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
@@ -28,6 +36,94 @@ def _cmd_info(args: argparse.Namespace) -> int:
     card = load_card(args.card, args.overrides)
     info = summary(card.model(), card["run"]["sqrt_s"])
     print(json.dumps(info, indent=2) if args.json else format_summary(info))
+    return 0
+
+
+def _generator(args: argparse.Namespace):
+    from darkstrahl.gen.generator import EventGenerator
+
+    card = load_card(args.card, args.overrides)
+    seed = card["run"]["seed"] if args.seed is None else args.seed
+    if seed < 0:
+        raise CardError("--seed: must be >= 0")
+    process = card.process()
+    return card, seed, EventGenerator(process, seed, card.run_settings())
+
+
+def _integration_units(gen) -> int:
+    s = gen.sampler.settings
+    return s.n_iterations * s.n_per_iteration + gen.settings.n_points
+
+
+def _cmd_xsec(args: argparse.Namespace) -> int:
+    _card, seed, gen = _generator(args)
+    with ProgressBar(_integration_units(gen), "integrate") as bar:
+        est = gen.cross_section(bar.update)
+    result = {
+        "process": gen.process.name,
+        "sigma_fb": est.mean,
+        "sigma_err_fb": est.error,
+        "n_points": est.n,
+        "seed": seed,
+        "sqrt_s_GeV": gen.process.sqrt_s,
+        "width_Ap_GeV": gen.process.width_Ap,
+        "channel_weights": dict(
+            zip([c.name for c in gen.process.phase_space.channels], gen.sampler.alphas.tolist(), strict=True)
+        ),
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(
+            f"process {result['process']} at sqrt(s) = {gen.process.sqrt_s:g} GeV: sigma = "
+            f"{est.mean:.6g} +- {est.error:.2g} fb ({est.n} points, seed {seed})"
+        )
+    return 0
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from darkstrahl import __version__ as version
+    from darkstrahl.gen.lhe import write_lhe
+    from darkstrahl.gen.widths import phi_widths
+
+    if Path(args.output).exists() and not args.force:
+        raise CardError(f"output file {args.output!r} exists: refusing to overwrite (use --force)")
+    card, seed, gen = _generator(args)
+    n = card["run"]["n_events"] if args.n is None else args.n
+    if n <= 0:
+        raise CardError("-n: the number of events must be > 0")
+    weighted = card["run"]["weighted"]
+    with ProgressBar(_integration_units(gen) + (0 if weighted else gen.settings.n_pilot), "integrate") as bar:
+        est = gen.cross_section(bar.update)
+        if not weighted:
+            gen._prepare_unweighting(bar.update)
+    header = card.text + "".join(f"\n# --set {o}" for o in card.overrides) + f"\n# seed = {seed}"
+    with ProgressBar(n, "generate") as bar:
+        events = gen.weighted(n, bar.update) if weighted else gen.unweighted(n, bar.update)
+        written = write_lhe(
+            args.output,
+            events,
+            process=gen.process.name,
+            sqrt_s=gen.process.sqrt_s,
+            sigma_fb=est.mean,
+            sigma_err_fb=est.error,
+            ctau_phi_mm=phi_widths(gen.process.model).ctau_mm,
+            weighted=weighted,
+            card_text=header,
+            version=version,
+            force=args.force,
+        )
+    st = gen.stats
+    print(
+        f"process {gen.process.name}: sigma = {est.mean:.6g} +- {est.error:.2g} fb; "
+        f"{written} {'weighted' if weighted else 'unweighted'} events written to {args.output}"
+    )
+    if not weighted:
+        print(
+            f"unweighting: efficiency {st.efficiency:.3f}, w_max = {st.w_max:.4g} fb; "
+            f"{st.overweight_event_fraction:.2%} of events overweight carrying "
+            f"{st.overweight_sigma_fraction:.3%} of sigma above w_max"
+        )
     return 0
 
 
@@ -50,6 +146,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_card_args(p)
     p.add_argument("--json", action="store_true", help="print one JSON object (GeV, mm, fb)")
     p.set_defaults(func=_cmd_info)
+
+    p = sub.add_parser("xsec", help="cross section of the card's process with its Monte Carlo error")
+    _add_card_args(p)
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the card's run.seed)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (fb)")
+    p.set_defaults(func=_cmd_xsec)
+
+    p = sub.add_parser("generate", help="generate events into an LHE file")
+    _add_card_args(p)
+    p.add_argument("-n", type=int, default=None, help="number of events (default: the card's run.n_events)")
+    p.add_argument("-o", "--output", required=True, help="output file (.lhe)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the card's run.seed)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    p.set_defaults(func=_cmd_generate)
 
     p = sub.add_parser("cards", help="list the built-in run cards")
     p.add_argument("--explain", action="store_true", help="document every card key")

@@ -15,15 +15,28 @@ def summary(model: DarkModel, sqrt_s: float) -> dict[str, Any]:
     ap = ap_widths(model)
     ph = phi_widths(model)
     return {
-        "model": {k: getattr(model, k) for k in
-                  ("m_Ap", "m_chi", "m_phi", "g_chi", "eps", "theta", "q_Phi", "q_chi")},
+        "model": {
+            k: getattr(model, k)
+            for k in ("m_Ap", "m_chi", "m_phi", "g_chi", "eps", "theta", "q_Phi", "q_chi")
+        },
         "benchmark": model.benchmark,
-        "couplings": {"g_dark": model.g_dark, "g_hVV_GeV": model.g_hVV, "g_e": model.g_e,
-                      "eps_convention": model.eps_convention},
+        "couplings": {
+            "g_dark": model.g_dark,
+            "g_hVV_GeV": model.g_hVV,
+            "g_e": model.g_e,
+            "eps_convention": model.eps_convention,
+        },
         "widths_GeV": {
-            "Ap_total": ap.total, "Ap_chichi": ap.chichi, "Ap_chichiphi": ap.chichiphi,
-            "Ap_SM": ap.sm, "Ap_ee": ap.ee, "Ap_mumu": ap.mumu, "Ap_tautau": ap.tautau,
-            "Ap_hadrons": ap.hadrons, "phi_total": ph.total, "phi_dark": ph.dark,
+            "Ap_total": ap.total,
+            "Ap_chichi": ap.chichi,
+            "Ap_chichiphi": ap.chichiphi,
+            "Ap_SM": ap.sm,
+            "Ap_ee": ap.ee,
+            "Ap_mumu": ap.mumu,
+            "Ap_tautau": ap.tautau,
+            "Ap_hadrons": ap.hadrons,
+            "phi_total": ph.total,
+            "phi_dark": ph.dark,
         },
         "Ap_width_over_mass": ap.total / model.m_Ap,
         "br_Ap": {"chichi": ap.br("chichi"), "chichiphi": ap.br("chichiphi"), "SM": ap.br("sm")},
@@ -56,8 +69,7 @@ def format_summary(info: dict[str, Any]) -> str:
         f"  total           {w['Ap_total']:.6g}   Gamma/m = {info['Ap_width_over_mass']:.4%}",
         f"phi ({info['phi_width_prescription']} widths)",
         f"  total width     {w['phi_total']:.6g} GeV   c tau = {info['ctau_phi_mm']:.6g} mm",
-        "  BR              " + "   ".join(f"{k} {v:.4g}" for k, v in
-                                            info["br_phi_final_states"].items()),
+        "  BR              " + "   ".join(f"{k} {v:.4g}" for k, v in info["br_phi_final_states"].items()),
         f"sigma(e+e- -> A' phi) x BR(A' -> chi chibar) (narrow width) at sqrt(s) = "
         f"{info['sqrt_s_GeV']:.6g} GeV: {info['sigma_nwa_fb']:.6g} fb",
     ]

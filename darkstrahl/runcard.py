@@ -1,6 +1,6 @@
 """Run cards: TOML files with a fixed, documented schema.
 
-A card has sections (``[model]``, ``[process]``, ``[run]``); every key has a type, a default,
+A card has sections (``[model]``, ``[process]``, ``[beams]``, ``[run]``); every key has a type, a default,
 a unit and a rule (:data:`SCHEMA`). Unknown sections or keys, wrong types and values that break a
 rule are errors naming the key (and the closest valid key). Built-in cards ship as package data in
 ``darkstrahl.cards`` and are addressed by name (``b1``) or by path.
@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from darkstrahl.gen.errors import DarkstrahlError
+from darkstrahl.gen.generator import RunSettings
 from darkstrahl.gen.model import BENCHMARKS, DarkModel
+from darkstrahl.gen.process import GenerationCuts, SignalProcess
 from darkstrahl.gen.width_tables import DEFAULT_PHI_WIDTHS, PHI_WIDTH_PRESCRIPTIONS
 
 if sys.version_info >= (3, 11):
@@ -46,6 +48,22 @@ def _positive_int(v: int) -> str | None:
     return None if v > 0 else "must be > 0"
 
 
+def _at_least_two(v: int) -> str | None:
+    return None if v >= 2 else "must be >= 2"
+
+
+def _angle(v: float) -> str | None:
+    return None if 0.0 < v < 180.0 else "must lie strictly between 0 and 180 deg"
+
+
+def _polarization(v: float) -> str | None:
+    return None if -1.0 <= v <= 1.0 else "must lie in [-1, 1]"
+
+
+def _fraction(v: float) -> str | None:
+    return None if 0.0 <= v < 0.5 else "must lie in [0, 0.5)"
+
+
 @dataclass(frozen=True)
 class Key:
     """One card key: its type, default, unit, documentation and rule."""
@@ -67,8 +85,7 @@ class Key:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise CardError(f"{where}: expected an integer, got {type(value).__name__} {value!r}")
         elif not isinstance(value, self.type):
-            raise CardError(
-                f"{where}: expected {self.type.__name__}, got {type(value).__name__} {value!r}")
+            raise CardError(f"{where}: expected {self.type.__name__}, got {type(value).__name__} {value!r}")
         if self.choices is not None and value not in self.choices:
             raise CardError(f"{where}: must be one of {list(self.choices)}, got {value!r}")
         if self.check is not None:
@@ -81,35 +98,97 @@ class Key:
 #: The card schema: section -> key -> :class:`Key`. Default None means "not set".
 SCHEMA: dict[str, dict[str, Key]] = {
     "model": {
-        "benchmark": Key(str, None, "mass benchmark (physics.md 1): m_chi, m_phi follow from m_Ap",
-                         choices=tuple(BENCHMARKS)),
+        "benchmark": Key(
+            str,
+            None,
+            "mass benchmark (physics.md 1): m_chi, m_phi follow from m_Ap",
+            choices=tuple(BENCHMARKS),
+        ),
         "m_Ap": Key(float, None, "dark photon mass", "GeV", _positive),
-        "m_chi": Key(float, None, "dark matter (Dirac chi) mass; only without a benchmark", "GeV",
-                     _positive),
+        "m_chi": Key(float, None, "dark matter (Dirac chi) mass; only without a benchmark", "GeV", _positive),
         "m_phi": Key(float, None, "dark Higgs mass; only without a benchmark", "GeV", _positive),
         "g_chi": Key(float, 1.0, "A' chi chibar coupling g_chi = q_chi g'", "", _positive),
         "eps": Key(float, 1e-4, "kinetic mixing", "", _positive),
         "theta": Key(float, 1e-4, "Higgs mixing angle", "rad", _positive),
-        "q_Phi": Key(float, 1.0, "U(1)' charge of the dark Higgs field (2 reproduces the "
-                     "inelastic-DM reference study)", "", _positive),
+        "q_Phi": Key(
+            float,
+            1.0,
+            "U(1)' charge of the dark Higgs field (2 reproduces the inelastic-DM reference study)",
+            "",
+            _positive,
+        ),
         "q_chi": Key(float, 1.0, "U(1)' charge of chi", "", _positive),
-        "eps_convention": Key(str, "photon", "eps multiplies the EM current ('photon') or "
-                              "hypercharge ('hypercharge': extra cos(theta_W))",
-                              choices=("photon", "hypercharge")),
-        "phi_widths": Key(str, DEFAULT_PHI_WIDTHS, "phi hadronic width prescription",
-                          choices=tuple(PHI_WIDTH_PRESCRIPTIONS)),
-        "general": Key(bool, False, "allow a point outside the benchmark hierarchy "
-                       "(m_Ap > 2 m_chi + m_phi, m_phi < m_chi)"),
+        "eps_convention": Key(
+            str,
+            "photon",
+            "eps multiplies the EM current ('photon') or hypercharge ('hypercharge': extra cos(theta_W))",
+            choices=("photon", "hypercharge"),
+        ),
+        "phi_widths": Key(
+            str, DEFAULT_PHI_WIDTHS, "phi hadronic width prescription", choices=tuple(PHI_WIDTH_PRESCRIPTIONS)
+        ),
+        "general": Key(
+            bool,
+            False,
+            "allow a point outside the benchmark hierarchy (m_Ap > 2 m_chi + m_phi, m_phi < m_chi)",
+        ),
     },
     "process": {
-        "name": Key(str, "phi", "signal process: e+e- -> phi chi chibar ('phi') or "
-                    "e+e- -> gamma phi chi chibar ('gamma_phi')", choices=("phi", "gamma_phi")),
+        "name": Key(
+            str,
+            "phi",
+            "signal process: e+e- -> phi chi chibar ('phi') or e+e- -> gamma phi chi chibar ('gamma_phi')",
+            choices=("phi", "gamma_phi"),
+        ),
+        "e_gamma_min": Key(
+            float, 0.25, "photon generation cut: minimum energy in the CM frame", "GeV", _positive
+        ),
+        "theta_gamma_min": Key(
+            float, 22.0, "photon generation cut: minimum polar angle in the CM frame", "deg", _angle
+        ),
+        "theta_gamma_max": Key(
+            float, 158.0, "photon generation cut: maximum polar angle in the CM frame", "deg", _angle
+        ),
+        "ap_width": Key(
+            float,
+            None,
+            "override of the A' width in both propagators (default: the "
+            "model's total width; e.g. Gamma(A' -> chi chibar) to compare with a generator "
+            "that sets only that width)",
+            "GeV",
+            _positive,
+        ),
+        "phi_decay": Key(
+            str,
+            "all",
+            "phi decays: all modes by their BRs, only charged pairs (weight x BR), or none",
+            choices=("all", "charged", "none"),
+        ),
+    },
+    "beams": {
+        "pol_em": Key(
+            float, 0.0, "longitudinal polarization of the e- beam (+1: right-handed)", "", _polarization
+        ),
     },
     "run": {
         "sqrt_s": Key(float, 10.58, "centre-of-mass energy of the generation", "GeV", _positive),
-        "seed": Key(int, 12345, "seed of numpy.random.Generator (same seed, same events)", "",
-                    _non_negative_int),
-        "n_events": Key(int, 10000, "number of unweighted events to generate", "", _positive_int),
+        "seed": Key(
+            int, 12345, "seed of numpy.random.Generator (same seed, same events)", "", _non_negative_int
+        ),
+        "n_events": Key(int, 10000, "number of events to generate", "", _positive_int),
+        "n_points": Key(int, 1_000_000, "phase-space points for the cross section", "", _at_least_two),
+        "n_pilot": Key(
+            int, 200_000, "pilot points that fix the maximum weight for unweighting", "", _at_least_two
+        ),
+        "max_overweight": Key(
+            float,
+            1e-4,
+            "fraction of sigma allowed above w_max (events above it carry weight w/w_max)",
+            "",
+            _fraction,
+        ),
+        "chunk_size": Key(int, 100_000, "events per batch in memory", "", _at_least_two),
+        "weighted": Key(bool, False, "write weighted events instead of unweighted ones"),
     },
 }
 
@@ -121,12 +200,14 @@ def _closest(name: str, options: Iterable[str]) -> str:
 
 def _check_key(section: str, key: str) -> Key:
     if section not in SCHEMA:
-        raise CardError(f"unknown card section [{section}]{_closest(section, SCHEMA)}; "
-                        f"valid sections: {sorted(SCHEMA)}")
+        raise CardError(
+            f"unknown card section [{section}]{_closest(section, SCHEMA)}; valid sections: {sorted(SCHEMA)}"
+        )
     keys = SCHEMA[section]
     if key not in keys:
-        raise CardError(f"unknown key {section}.{key}{_closest(key, keys)}; "
-                        f"valid keys of [{section}]: {sorted(keys)}")
+        raise CardError(
+            f"unknown key {section}.{key}{_closest(key, keys)}; valid keys of [{section}]: {sorted(keys)}"
+        )
     return keys[key]
 
 
@@ -151,26 +232,55 @@ class Card:
         m = dict(self.values["model"])
         if m["m_Ap"] is None:
             raise CardError("model.m_Ap: must be set (the dark photon mass in GeV)")
-        couplings = {k: m[k] for k in ("g_chi", "eps", "theta", "q_Phi", "q_chi",
-                                       "eps_convention", "phi_widths", "general")}
+        couplings = {
+            k: m[k]
+            for k in ("g_chi", "eps", "theta", "q_Phi", "q_chi", "eps_convention", "phi_widths", "general")
+        }
         if m["benchmark"] is not None:
             for k in ("m_chi", "m_phi"):
                 if m[k] is not None:
-                    raise CardError(f"model.{k}: must not be set together with model.benchmark "
-                                    f"(the benchmark {m['benchmark']} fixes it)")
+                    raise CardError(
+                        f"model.{k}: must not be set together with model.benchmark "
+                        f"(the benchmark {m['benchmark']} fixes it)"
+                    )
             return DarkModel.from_benchmark(m["benchmark"], m["m_Ap"], **couplings)
         for k in ("m_chi", "m_phi"):
             if m[k] is None:
                 raise CardError(f"model.{k}: must be set when model.benchmark is not")
         return DarkModel(m_Ap=m["m_Ap"], m_chi=m["m_chi"], m_phi=m["m_phi"], **couplings)
 
+    def process(self) -> SignalProcess:
+        """The :class:`~darkstrahl.gen.process.SignalProcess` of ``[process]``, ``[beams]`` and ``[run]``."""
+        pr = self.values["process"]
+        cuts = GenerationCuts(pr["e_gamma_min"], pr["theta_gamma_min"], pr["theta_gamma_max"])
+        return SignalProcess(
+            pr["name"],
+            self.model(),
+            sqrt_s=self.values["run"]["sqrt_s"],
+            pol_em=self.values["beams"]["pol_em"],
+            cuts=cuts,
+            ap_width=pr["ap_width"],
+        )
+
+    def run_settings(self) -> RunSettings:
+        """The :class:`~darkstrahl.gen.generator.RunSettings` of ``[run]`` and ``[process] phi_decay``."""
+        r = self.values["run"]
+        return RunSettings(
+            n_points=r["n_points"],
+            n_pilot=r["n_pilot"],
+            max_overweight=r["max_overweight"],
+            chunk_size=r["chunk_size"],
+            phi_decay=self.values["process"]["phi_decay"],
+        )
+
     def as_dict(self) -> dict[str, dict[str, Any]]:
         """Plain nested dictionary of every value (for JSON output)."""
         return {s: dict(v) for s, v in self.values.items()}
 
 
-def validate(raw: Mapping[str, Any], source: str = "<dict>", text: str = "",
-             overrides: tuple[str, ...] = ()) -> Card:
+def validate(
+    raw: Mapping[str, Any], source: str = "<dict>", text: str = "", overrides: tuple[str, ...] = ()
+) -> Card:
     """Check a parsed card against :data:`SCHEMA`, fill defaults, and return a :class:`Card`."""
     values = {s: {k: key.default for k, key in keys.items()} for s, keys in SCHEMA.items()}
     for section, content in raw.items():
@@ -219,8 +329,10 @@ def read_card_text(name_or_path: str | Path) -> tuple[str, str]:
     entry = resources.files("darkstrahl.cards").joinpath(f"{name}.toml")
     if entry.is_file():
         return f"builtin:{name}", entry.read_text()
-    raise CardError(f"card {str(name_or_path)!r} is neither a file nor a built-in card "
-                    f"(built-in: {', '.join(builtin_cards())})")
+    raise CardError(
+        f"card {str(name_or_path)!r} is neither a file nor a built-in card "
+        f"(built-in: {', '.join(builtin_cards())})"
+    )
 
 
 def load_card(name_or_path: str | Path, overrides: Iterable[str] = ()) -> Card:
@@ -245,7 +357,6 @@ def explain() -> str:
         for name, key in keys.items():
             unit = f" [{key.unit}]" if key.unit else ""
             choices = f" one of {list(key.choices)};" if key.choices else ""
-            lines.append(f"  {name} ({key.type.__name__}{unit}, default {key.default!r}):"
-                         f"{choices} {key.doc}")
+            lines.append(f"  {name} ({key.type.__name__}{unit}, default {key.default!r}):{choices} {key.doc}")
         lines.append("")
     return "\n".join(lines)

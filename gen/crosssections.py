@@ -29,8 +29,13 @@ def sigma_ee_to_vh_GeV2(s: ArrayLike, gv2: float, g_hVV: float, m_V: float, m_h:
     s = np.asarray(s, dtype=np.float64)
     lam = np.clip(kallen(s, m_V**2, m_h**2), 0.0, None)
     k = np.sqrt(lam) / (2.0 * np.sqrt(s))
-    return gv2 * g_hVV**2 * k * (k * k + 3.0 * m_V**2) / (
-        24.0 * math.pi * np.sqrt(s) * m_V**2 * (s - m_V**2) ** 2)
+    return (
+        gv2
+        * g_hVV**2
+        * k
+        * (k * k + 3.0 * m_V**2)
+        / (24.0 * math.pi * np.sqrt(s) * m_V**2 * (s - m_V**2) ** 2)
+    )
 
 
 def sigma_ap_phi_fb(model: DarkModel, sqrt_s: float) -> float:

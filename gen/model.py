@@ -94,9 +94,7 @@ class DarkModel:
         if self.theta >= math.pi / 2:
             raise ParameterError("theta", "Higgs mixing angle must be < pi/2 rad", self.theta)
         if self.eps_convention not in ("photon", "hypercharge"):
-            raise ParameterError(
-                "eps_convention", "must be 'photon' or 'hypercharge'", self.eps_convention
-            )
+            raise ParameterError("eps_convention", "must be 'photon' or 'hypercharge'", self.eps_convention)
         if self.phi_widths not in PHI_WIDTH_PRESCRIPTIONS:
             raise ParameterError(
                 "phi_widths", f"must be one of {sorted(PHI_WIDTH_PRESCRIPTIONS)}", self.phi_widths

@@ -81,17 +81,18 @@ class LogTable:
         mm = np.asarray(m, dtype=np.float64)
         lo, hi = self.m_range
         if np.any((mm < lo) | (mm > hi)) or np.any(np.isnan(mm)):
-            raise ParameterError("m_phi" if "phi" in self.name else "mass",
-                                 f"outside the range {lo} <= m <= {hi} GeV of table {self.name}",
-                                 float(np.min(mm)) if mm.size else mm)
+            raise ParameterError(
+                "m_phi" if "phi" in self.name else "mass",
+                f"outside the range {lo} <= m <= {hi} GeV of table {self.name}",
+                float(np.min(mm)) if mm.size else mm,
+            )
         i = np.clip(np.searchsorted(self.m, mm, side="right") - 1, 0, len(self.m) - 2)
         m0, m1 = self.m[i], self.m[i + 1]
         y0, y1 = self.values[i], self.values[i + 1]
         t = (mm - m0) / (m1 - m0)
         positive = (y0 > self.floor) & (y1 > self.floor)
         with np.errstate(divide="ignore", invalid="ignore"):
-            logy = np.log(np.where(positive, y0, 1.0)) * (1 - t) + np.log(
-                np.where(positive, y1, 1.0)) * t
+            logy = np.log(np.where(positive, y0, 1.0)) * (1 - t) + np.log(np.where(positive, y1, 1.0)) * t
         return np.where(positive, np.exp(logy), y0 * (1 - t) + y1 * t)
 
 
@@ -123,10 +124,15 @@ class PhiHadronTable:
         mm = np.asarray(m_phi, dtype=np.float64)
         lo, hi = self.m_range
         if np.any((mm < lo) | (mm > hi)) or np.any(np.isnan(mm)):
-            raise ParameterError("m_phi", f"outside the range {lo} <= m_phi <= {hi} GeV "
-                                 f"of the phi width prescription {self.name!r}", mm.tolist())
-        return {ch: (self.tables[ch](mm) if ch in self.tables else np.zeros_like(mm))
-                for ch in PHI_HADRON_CHANNELS}
+            raise ParameterError(
+                "m_phi",
+                f"outside the range {lo} <= m_phi <= {hi} GeV of the phi width prescription {self.name!r}",
+                mm.tolist(),
+            )
+        return {
+            ch: (self.tables[ch](mm) if ch in self.tables else np.zeros_like(mm))
+            for ch in PHI_HADRON_CHANNELS
+        }
 
 
 def _eventcalc() -> PhiHadronTable:

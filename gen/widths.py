@@ -161,8 +161,11 @@ def ap_three_body_width(model: DarkModel, gamma_ap: float) -> float:
 
     def integrand(qsq: float) -> float:
         q = math.sqrt(qsq)
-        spectral = q * float(vector_to_fermions(q, model.g_chi, mc)) / (
-            math.pi * ((qsq - m * m) ** 2 + (m * gamma_ap) ** 2))
+        spectral = (
+            q
+            * float(vector_to_fermions(q, model.g_chi, mc))
+            / (math.pi * ((qsq - m * m) ** 2 + (m * gamma_ap) ** 2))
+        )
         return float(vector_to_scalar_vector(m, model.g_hVV, mp, qsq)) * spectral
 
     value, _err = integrate.quad(integrand, lo, hi, epsabs=0.0, epsrel=1e-10, limit=200)
@@ -176,13 +179,13 @@ def ap_widths(model: DarkModel) -> ApWidths:
     it is computed with the two-body total and then once more with the updated total, which
     changes it by far less than its own size times Gamma_3/Gamma_A'.
     """
-    return _ap_widths_cached(model.m_Ap, model.m_chi, model.m_phi, model.g_chi, model.g_hVV,
-                             model.eps_em)
+    return _ap_widths_cached(model.m_Ap, model.m_chi, model.m_phi, model.g_chi, model.g_hVV, model.eps_em)
 
 
 @functools.lru_cache(maxsize=4096)
-def _ap_widths_cached(m_Ap: float, m_chi: float, m_phi: float, g_chi: float, g_hVV: float,
-                      eps_em: float) -> ApWidths:
+def _ap_widths_cached(
+    m_Ap: float, m_chi: float, m_phi: float, g_chi: float, g_hVV: float, eps_em: float
+) -> ApWidths:
     from .constants import E_CHARGE  # noqa: F401  (documented dependency of ap_sm_width_eps1)
 
     sm = {k: float(v[0]) * eps_em**2 for k, v in ap_sm_width_eps1(m_Ap).items()}
@@ -226,8 +229,9 @@ class PhiWidths:
     @property
     def total(self) -> float:
         """Total width [GeV]."""
-        return (self.ee + self.mumu + self.tautau + self.pipi + self.KK + self.fourpi
-                + self.partons + self.dark)
+        return (
+            self.ee + self.mumu + self.tautau + self.pipi + self.KK + self.fourpi + self.partons + self.dark
+        )
 
     @property
     def ctau_mm(self) -> float:
@@ -252,8 +256,13 @@ class PhiWidths:
     def branching_fractions_grouped(self) -> dict[str, float]:
         """Branching fractions ee, mumu, pipi, KK (charged + neutral) and other."""
         br = self.branching_fractions()
-        return {"ee": br["ee"], "mumu": br["mumu"], "pipi": br["pipm"] + br["pi0pi0"],
-                "KK": br["KpKm"] + br["K0K0bar"], "other": br["other"]}
+        return {
+            "ee": br["ee"],
+            "mumu": br["mumu"],
+            "pipi": br["pipm"] + br["pi0pi0"],
+            "KK": br["KpKm"] + br["K0K0bar"],
+            "other": br["other"],
+        }
 
 
 def phi_sm_widths_sin1(m_phi: ArrayLike, prescription: str) -> dict[str, FloatArray]:
@@ -295,8 +304,13 @@ def phi_dark_width(model: DarkModel) -> float:
         qsq = m * m + mg * np.tan(u)
         q = np.sqrt(np.clip(qsq, qmin**2, None))
         # rho(q^2) dq^2 = q Gamma_A'(q) / (pi m_A' Gamma_A') du for the constant-width propagator
-        weight = half[..., None] * _GL_W * q * ap_two_body_width(model, q.ravel()).reshape(
-            q.shape) / (math.pi * mg)
+        weight = (
+            half[..., None]
+            * _GL_W
+            * q
+            * ap_two_body_width(model, q.ravel()).reshape(q.shape)
+            / (math.pi * mg)
+        )
         return qsq, q, weight
 
     q1sq, q1, w1 = nodes(u_of(np.array(qmin**2)), u_of(np.array((mphi - qmin) ** 2)))
@@ -309,6 +323,8 @@ def phi_widths(model: DarkModel) -> PhiWidths:
     """All phi partial widths [GeV] of ``model``: sin^2(theta) x SM-like widths, plus the dark
     width (which carries cos^2(theta) through g_hVV)."""
     s2 = math.sin(model.theta) ** 2
-    sm = {k: float(np.asarray(v).reshape(-1)[0]) * s2
-          for k, v in phi_sm_widths_sin1(model.m_phi, model.phi_widths).items()}
+    sm = {
+        k: float(np.asarray(v).reshape(-1)[0]) * s2
+        for k, v in phi_sm_widths_sin1(model.m_phi, model.phi_widths).items()
+    }
     return PhiWidths(dark=phi_dark_width(model), **sm)

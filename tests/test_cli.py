@@ -6,6 +6,8 @@ import json
 import math
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -48,11 +50,13 @@ def test_bad_input_exit_2_one_line(args: list[str], message: str, capsys: pytest
 
 
 def test_console_script_exit_code() -> None:
-    exe = shutil.which("darkstrahl")
+    beside = Path(sys.executable).parent / "darkstrahl"
+    exe = str(beside) if beside.exists() else shutil.which("darkstrahl")
     assert exe is not None, "the darkstrahl console script is installed"
     ok = subprocess.run([exe, "cards"], capture_output=True, text=True, check=False)
     assert ok.returncode == 0 and "b1" in ok.stdout
-    bad = subprocess.run([exe, "info", "b1", "--set", "model.theta=nan"], capture_output=True,
-                         text=True, check=False)
+    bad = subprocess.run(
+        [exe, "info", "b1", "--set", "model.theta=nan"], capture_output=True, text=True, check=False
+    )
     assert bad.returncode == 2
     assert bad.stderr.strip().startswith("darkstrahl: error:") and "Traceback" not in bad.stderr

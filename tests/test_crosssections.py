@@ -26,8 +26,15 @@ def test_zh_textbook_formula_with_couplings_swapped(sqrt_s: float, m_h: float) -
     gv2 = (g_z / 4) ** 2 * (v_e**2 + a_e**2)
     generic = float(sigma_ee_to_vh_GeV2(s, gv2, 2 * M_Z**2 / V_HIGGS, M_Z, m_h))
     lam = _lam(s, M_Z, m_h)
-    textbook = G_F**2 * M_Z**4 * (v_e**2 + a_e**2) / (96 * math.pi * s) * math.sqrt(lam) * (
-        lam + 12 * M_Z**2 / s) / (1 - M_Z**2 / s) ** 2
+    textbook = (
+        G_F**2
+        * M_Z**4
+        * (v_e**2 + a_e**2)
+        / (96 * math.pi * s)
+        * math.sqrt(lam)
+        * (lam + 12 * M_Z**2 / s)
+        / (1 - M_Z**2 / s) ** 2
+    )
     assert generic == pytest.approx(textbook, rel=1e-12)
     # the SM number itself: ~ 0.2 pb at 250 GeV
     if sqrt_s == 250.0:
@@ -36,12 +43,21 @@ def test_zh_textbook_formula_with_couplings_swapped(sqrt_s: float, m_h: float) -
 
 def test_physics_md_alpha_form() -> None:
     """physics.md: pi alpha alpha' eps^2 q_Phi^2 / (3 s) lambda^1/2 (lambda + 12 m^2/s) / (1 - m^2/s)^2."""
-    model = DarkModel(m_Ap=3.0, m_chi=1.0, m_phi=0.5, g_chi=0.8, q_chi=1.0, q_Phi=2.0, eps=2e-4,
-                      theta=1e-6)
+    model = DarkModel(m_Ap=3.0, m_chi=1.0, m_phi=0.5, g_chi=0.8, q_chi=1.0, q_Phi=2.0, eps=2e-4, theta=1e-6)
     s = 10.58**2
     lam = _lam(s, 3.0, 0.5)
-    expected = math.pi * ALPHA * model.alpha_dark * (2e-4) ** 2 * 4.0 / (3 * s) * math.sqrt(lam) * (
-        lam + 12 * 9.0 / s) / (1 - 9.0 / s) ** 2 * math.cos(1e-6) ** 2
+    expected = (
+        math.pi
+        * ALPHA
+        * model.alpha_dark
+        * (2e-4) ** 2
+        * 4.0
+        / (3 * s)
+        * math.sqrt(lam)
+        * (lam + 12 * 9.0 / s)
+        / (1 - 9.0 / s) ** 2
+        * math.cos(1e-6) ** 2
+    )
     assert sigma_ap_phi_fb(model, 10.58) == pytest.approx(expected * GEV2_TO_FB, rel=1e-12)
 
 

@@ -27,7 +27,7 @@ def test_builtin_card_models(name: str, bench: str) -> None:
 
 def test_card_from_path(tmp_path: Path) -> None:
     path = tmp_path / "my.toml"
-    path.write_text('[model]\nm_Ap = 3\nm_chi = 1.0\nm_phi = 0.5\neps = 2e-4\n')
+    path.write_text("[model]\nm_Ap = 3\nm_chi = 1.0\nm_phi = 0.5\neps = 2e-4\n")
     card = load_card(path)
     model = card.model()
     assert (model.m_Ap, model.m_chi, model.m_phi, model.eps) == (3.0, 1.0, 0.5, 2e-4)
@@ -81,8 +81,12 @@ def test_overrides() -> None:
     model = card.model()
     assert (model.benchmark, model.m_Ap, model.m_chi, model.theta) == ("B2", 3.0, 0.75, 1e-3)
     assert card.overrides == ("model.m_Ap=3.0", "model.benchmark=B2", "model.theta=1e-3")
-    for bad, msg in (("model.m_Ap", "expected section.key=value"), ("m_Ap=3", "one dot"),
-                     ("model.mAp=3", r"did you mean 'm_Ap'"), ("model.m_Ap=fast", "expected a number")):
+    for bad, msg in (
+        ("model.m_Ap", "expected section.key=value"),
+        ("m_Ap=3", "one dot"),
+        ("model.mAp=3", r"did you mean 'm_Ap'"),
+        ("model.m_Ap=fast", "expected a number"),
+    ):
         with pytest.raises(CardError, match=msg):
             load_card("b1", [bad])
 

@@ -51,9 +51,11 @@ def test_phi_lepton_widths_closed_form(m_phi: float) -> None:
 
 
 def test_thresholds_zero_below_continuous_above() -> None:
-    for m_f, fn in ((M_MU, lambda m: W.vector_to_fermions(m, 1.0, M_MU)),
-                    (M_MU, lambda m: W.scalar_to_leptons_sin1(m, M_MU)),
-                    (2.0, lambda m: W.vector_to_fermions(m, 1.0, 2.0))):
+    for m_f, fn in (
+        (M_MU, lambda m: W.vector_to_fermions(m, 1.0, M_MU)),
+        (M_MU, lambda m: W.scalar_to_leptons_sin1(m, M_MU)),
+        (2.0, lambda m: W.vector_to_fermions(m, 1.0, 2.0)),
+    ):
         thr = 2 * m_f
         assert fn(thr * (1 - 1e-9)) == 0.0
         assert fn(thr) == 0.0
@@ -122,8 +124,9 @@ def test_outside_table_is_an_error() -> None:
         (1.50, 1.24e-9, 0.067, 0.022, 0.527, 0.384),
     ],
 )
-def test_phi_widths_against_reference_table(m: float, ctau_m: float, br_mumu: float, br_pipi: float,
-                                            br_KK: float, br_4pi: float) -> None:
+def test_phi_widths_against_reference_table(
+    m: float, ctau_m: float, br_mumu: float, br_pipi: float, br_KK: float, br_4pi: float
+) -> None:
     model = DarkModel(m_Ap=6 * m, m_chi=2 * m, m_phi=m, theta=math.pi / 2 - 1e-9)
     ph = W.phi_widths(model)
     # 3-digit table; EventCalc's own leptonic widths differ from the closed form by up to 0.2 %
@@ -162,8 +165,10 @@ def test_winkler_prescriptions_agree() -> None:
     np.testing.assert_allclose(a.widths_sin1(m)["KK"], b.widths_sin1(m)["KK"], rtol=0.03)
 
 
-@pytest.mark.parametrize(("m", "ratio"), [(0.3, 2.15), (0.5, 2.52), (1.0, 3.19), (2.0, 4.18),
-                                          (3.0, 4.18), (5.0, 6.32), (8.0, 6.49)])
+@pytest.mark.parametrize(
+    ("m", "ratio"),
+    [(0.3, 2.15), (0.5, 2.52), (1.0, 3.19), (2.0, 4.18), (3.0, 4.18), (5.0, 6.32), (8.0, 6.49)],
+)
 def test_ap_sm_width_over_mumu_darkcast(m: float, ratio: float) -> None:
     # reference.md 2.2: Gamma_tot/Gamma_mumu from the DarkCast table (3 digits)
     sm = W.ap_sm_width_eps1(m)
@@ -183,8 +188,7 @@ def test_darkcast_leptonic_consistency() -> None:
     np.testing.assert_allclose(table, closed, rtol=1.5e-3)
     # and the hadronic table is continued above its last node with constant R
     hi = darkcast_hadron_width_eps1().m_range[1]
-    r = [float(W.ap_sm_width_eps1(x)["hadrons"][0] / W.ap_sm_width_eps1(x)["mumu"][0])
-         for x in (hi, 10.3)]
+    r = [float(W.ap_sm_width_eps1(x)["hadrons"][0] / W.ap_sm_width_eps1(x)["mumu"][0]) for x in (hi, 10.3)]
     assert r[1] == pytest.approx(r[0], rel=1e-9)
 
 
@@ -227,8 +231,15 @@ def _three_body_dalitz(m: float, m_chi: float, m_phi: float, g_hVV: float, g_chi
         return (e2 + e3) ** 2 - (p2 + p3) ** 2, (e2 + e3) ** 2 - (p2 - p3) ** 2
 
     lo, hi = 4 * m_chi**2, (m - m_phi) ** 2
-    val, _ = integrate.dblquad(lambda y, x: msq(x, y), lo, hi, lambda x: m23_limits(x)[0],
-                               lambda x: m23_limits(x)[1], epsabs=0, epsrel=1e-11)
+    val, _ = integrate.dblquad(
+        lambda y, x: msq(x, y),
+        lo,
+        hi,
+        lambda x: m23_limits(x)[0],
+        lambda x: m23_limits(x)[1],
+        epsabs=0,
+        epsrel=1e-11,
+    )
     return val / 3 / (256 * math.pi**3 * m**3)
 
 

@@ -1,0 +1,201 @@
+"""Helicity amplitudes of the signal processes (physics.md section 2), compiled with numba.
+
+Processes and particle order in a momentum array ``p`` of shape (n, particles, 4), GeV, (E, px, py, pz):
+
+* ``phi``:       0 e-(p1), 1 e+(p2), 2 phi(k), 3 chi(q1), 4 chibar(q2)
+* ``gamma_phi``: 0 e-(p1), 1 e+(p2), 2 gamma(k), 3 phi, 4 chi(q1), 5 chibar(q2)
+
+Amplitudes (massless beams; electron mass neglected throughout):
+
+    phi:       M = C [vbar(p2) g^mu u(p1)] [ubar(q1) g_mu v(q2)] / (D(s) D(Q^2))
+    gamma_phi: M = e C [vbar(p2) ( g^mu S(p1-k) epsslash* + epsslash* S(k-p2) g^mu ) u(p1)]
+                     [ubar(q1) g_mu v(q2)] / (D(P'^2) D(Q^2)),   S(q) = qslash / q^2
+
+with C = g_e g_hVV g_chi (:meth:`~darkstrahl.gen.model.DarkModel.g_e`, ``g_hVV``, ``g_chi``), Q = q1 + q2,
+P' = p1 + p2 - k and D(x) = x - m_A'^2 + i m_A' Gamma_A'. Helicity configurations are enumerated as
+bits (bit j set means helicity -1 for particle j of the list ``HELICITY_PARTICLES``); the e- beam may be
+longitudinally polarized (P = pol_em): the average weighs e- helicity h by (1 + h P)/2 and e+ by 1/2.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+from numpy.typing import NDArray
+
+from .helas import breit_wigner, ffv_current, fvi, fvo, ixxxxx, mdot, oxxxxx, vxxxxx
+
+#: Particles (indices into the momentum array) whose helicities are summed, per process.
+HELICITY_PARTICLES: dict[str, tuple[int, ...]] = {
+    "phi": (0, 1, 3, 4),
+    "gamma_phi": (0, 1, 2, 4, 5),
+}
+N_HELICITIES = {name: 2 ** len(parts) for name, parts in HELICITY_PARTICLES.items()}
+
+
+@nb.njit(cache=True, inline="always")
+def _hel(code: int, bit: int) -> int:
+    return -1 if (code >> bit) & 1 else 1
+
+
+@nb.njit(cache=True)
+def _phi_event(p: NDArray, m_chi: float, m_Ap: float, w_Ap: float, coupling: float, out: NDArray) -> None:
+    """All 16 helicity amplitudes of e- e+ -> phi chi chibar for one event ``p`` (5, 4)."""
+    s = (
+        (p[0, 0] + p[1, 0]) ** 2
+        - (p[0, 1] + p[1, 1]) ** 2
+        - (p[0, 2] + p[1, 2]) ** 2
+        - (p[0, 3] + p[1, 3]) ** 2
+    )
+    q = p[3] + p[4]
+    q2 = q[0] * q[0] - q[1] * q[1] - q[2] * q[2] - q[3] * q[3]
+    prop = coupling / (breit_wigner(s, m_Ap, w_Ap) * breit_wigner(q2, m_Ap, w_Ap))
+    for a in range(2):
+        ha = 1 - 2 * a
+        u = ixxxxx(p[0, 0], p[0, 1], p[0, 2], p[0, 3], 0.0, ha, 1)
+        for b in range(2):
+            hb = 1 - 2 * b
+            vb = oxxxxx(p[1, 0], p[1, 1], p[1, 2], p[1, 3], 0.0, hb, -1)
+            je = ffv_current(vb[0], vb[1], vb[2], vb[3], u[0], u[1], u[2], u[3])
+            for c in range(2):
+                ub = oxxxxx(p[3, 0], p[3, 1], p[3, 2], p[3, 3], m_chi, 1 - 2 * c, 1)
+                for d in range(2):
+                    v = ixxxxx(p[4, 0], p[4, 1], p[4, 2], p[4, 3], m_chi, 1 - 2 * d, -1)
+                    jc = ffv_current(ub[0], ub[1], ub[2], ub[3], v[0], v[1], v[2], v[3])
+                    amp = mdot(je[0], je[1], je[2], je[3], jc[0], jc[1], jc[2], jc[3])
+                    out[a | (b << 1) | (c << 2) | (d << 3)] = amp * prop
+
+
+@nb.njit(cache=True)
+def _gamma_phi_event(
+    p: NDArray, m_chi: float, m_Ap: float, w_Ap: float, coupling: float, gauge_check: bool, out: NDArray
+) -> None:
+    """All 32 helicity amplitudes of e- e+ -> gamma phi chi chibar for one event ``p`` (6, 4).
+
+    ``gauge_check`` replaces the photon polarization eps*(k) by k (the Ward identity test)."""
+    pp = p[0] + p[1] - p[2]
+    pp2 = pp[0] * pp[0] - pp[1] * pp[1] - pp[2] * pp[2] - pp[3] * pp[3]
+    q = p[4] + p[5]
+    q2 = q[0] * q[0] - q[1] * q[1] - q[2] * q[2] - q[3] * q[3]
+    prop = coupling / (breit_wigner(pp2, m_Ap, w_Ap) * breit_wigner(q2, m_Ap, w_Ap))
+    k = p[2]
+    # electron propagator momenta along the fermion flow: p1 - k (e- line), k - p2 (e+ line)
+    q1 = p[0] - k
+    q2l = k - p[1]
+    jcs = np.empty((4, 4), dtype=np.complex128)
+    for c in range(2):
+        ub = oxxxxx(p[4, 0], p[4, 1], p[4, 2], p[4, 3], m_chi, 1 - 2 * c, 1)
+        for d in range(2):
+            v = ixxxxx(p[5, 0], p[5, 1], p[5, 2], p[5, 3], m_chi, 1 - 2 * d, -1)
+            jc = ffv_current(ub[0], ub[1], ub[2], ub[3], v[0], v[1], v[2], v[3])
+            for mu in range(4):
+                jcs[c | (d << 1), mu] = jc[mu]
+    for a in range(2):
+        u = ixxxxx(p[0, 0], p[0, 1], p[0, 2], p[0, 3], 0.0, 1 - 2 * a, 1)
+        for b in range(2):
+            vb = oxxxxx(p[1, 0], p[1, 1], p[1, 2], p[1, 3], 0.0, 1 - 2 * b, -1)
+            for g in range(2):
+                if gauge_check:
+                    e = (k[0] + 0j, k[1] + 0j, k[2] + 0j, k[3] + 0j)
+                else:
+                    e = vxxxxx(k[0], k[1], k[2], k[3], 0.0, 1 - 2 * g, 1)
+                ui = fvi(u[0], u[1], u[2], u[3], e[0], e[1], e[2], e[3], q1[0], q1[1], q1[2], q1[3], 0.0)
+                j1 = ffv_current(vb[0], vb[1], vb[2], vb[3], ui[0], ui[1], ui[2], ui[3])
+                vo = fvo(
+                    vb[0], vb[1], vb[2], vb[3], e[0], e[1], e[2], e[3], q2l[0], q2l[1], q2l[2], q2l[3], 0.0
+                )
+                j2 = ffv_current(vo[0], vo[1], vo[2], vo[3], u[0], u[1], u[2], u[3])
+                j0, jx, jy, jz = j1[0] + j2[0], j1[1] + j2[1], j1[2] + j2[2], j1[3] + j2[3]
+                for cd in range(4):
+                    amp = mdot(j0, jx, jy, jz, jcs[cd, 0], jcs[cd, 1], jcs[cd, 2], jcs[cd, 3])
+                    out[a | (b << 1) | (g << 2) | (cd << 3)] = amp * prop
+
+
+@nb.njit(cache=True)
+def _amplitudes(
+    process: int, p: NDArray, m_chi: float, m_Ap: float, w_Ap: float, coupling: float, gauge_check: bool
+) -> NDArray:
+    n = p.shape[0]
+    nh = 16 if process == 0 else 32
+    out = np.empty((n, nh), dtype=np.complex128)
+    for i in range(n):
+        if process == 0:
+            _phi_event(p[i], m_chi, m_Ap, w_Ap, coupling, out[i])
+        else:
+            _gamma_phi_event(p[i], m_chi, m_Ap, w_Ap, coupling, gauge_check, out[i])
+    return out
+
+
+@nb.njit(cache=True)
+def _msq(
+    process: int, p: NDArray, m_chi: float, m_Ap: float, w_Ap: float, coupling: float, pol_em: float
+) -> NDArray:
+    n = p.shape[0]
+    nh = 16 if process == 0 else 32
+    buf = np.empty(nh, dtype=np.complex128)
+    out = np.empty(n)
+    w_minus = 0.25 * (1.0 - pol_em)  # e- helicity -1 (bit 0 set), e+ averaged
+    w_plus = 0.25 * (1.0 + pol_em)
+    for i in range(n):
+        if process == 0:
+            _phi_event(p[i], m_chi, m_Ap, w_Ap, coupling, buf)
+        else:
+            _gamma_phi_event(p[i], m_chi, m_Ap, w_Ap, coupling, False, buf)
+        acc = 0.0
+        for h in range(nh):
+            a2 = buf[h].real ** 2 + buf[h].imag ** 2
+            acc += a2 * (w_minus if h & 1 else w_plus)
+        out[i] = acc
+    return out
+
+
+_PROCESS_CODE = {"phi": 0, "gamma_phi": 1}
+
+
+def helicity_amplitudes(
+    process: str,
+    p: NDArray,
+    m_chi: float,
+    m_Ap: float,
+    w_Ap: float,
+    coupling: float,
+    gauge_check: bool = False,
+) -> NDArray:
+    """Helicity amplitudes, shape (n, 2**len(HELICITY_PARTICLES[process])), complex.
+
+    ``coupling`` is C (times e for gamma_phi), the product of all vertex couplings; ``w_Ap`` the A'
+    width in both propagators [GeV].
+    """
+    return _amplitudes(
+        _PROCESS_CODE[process],
+        np.ascontiguousarray(p, dtype=np.float64),
+        m_chi,
+        m_Ap,
+        w_Ap,
+        coupling,
+        gauge_check,
+    )
+
+
+def matrix_element_squared(
+    process: str, p: NDArray, m_chi: float, m_Ap: float, w_Ap: float, coupling: float, pol_em: float = 0.0
+) -> NDArray:
+    """Spin-summed, beam-spin-averaged |M|^2 (dimensionless for phi, GeV^-2 for gamma_phi), shape (n,),
+    for an e- beam of longitudinal polarization ``pol_em`` in [-1, 1] (0: unpolarized)."""
+    return _msq(
+        _PROCESS_CODE[process], np.ascontiguousarray(p, dtype=np.float64), m_chi, m_Ap, w_Ap, coupling, pol_em
+    )
+
+
+def helicity_weights(process: str, pol_em: float) -> NDArray:
+    """Weight of each helicity configuration in the spin average ((1 + h P)/2 for the e-, 1/2 for e+)."""
+    nh = N_HELICITIES[process]
+    h_em = np.where(np.arange(nh) & 1, -1.0, 1.0)
+    return 0.25 * (1.0 + h_em * pol_em)
+
+
+def helicity_table(process: str) -> NDArray:
+    """Helicity of each particle of ``HELICITY_PARTICLES[process]`` per configuration, shape (nh, k)."""
+    parts = HELICITY_PARTICLES[process]
+    codes = np.arange(2 ** len(parts))
+    return np.stack([np.where((codes >> j) & 1, -1, 1) for j in range(len(parts))], axis=1).astype(np.int8)

@@ -1,0 +1,63 @@
+"""Four-vector helpers compiled with numba: invariant masses, pure boosts, two-body decays.
+
+Four-vectors are (E, px, py, pz) in GeV, the last axis of an array.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+from numpy.typing import NDArray
+
+_jit = nb.njit(cache=True, inline="always")
+
+
+@_jit
+def msq4(p: NDArray) -> float:
+    """Invariant mass squared p^2 of one four-vector [GeV^2]."""
+    return p[0] * p[0] - p[1] * p[1] - p[2] * p[2] - p[3] * p[3]
+
+
+@_jit
+def two_body_momentum(M: float, m1: float, m2: float) -> float:
+    """Daughter momentum [GeV] in the rest frame of M -> m1 m2 (0 at or below threshold)."""
+    a = (M * M - (m1 + m2) ** 2) * (M * M - (m1 - m2) ** 2)
+    return math.sqrt(a) / (2.0 * M) if a > 0.0 else 0.0
+
+
+@_jit
+def boost_into(p: NDArray, frame: NDArray, out: NDArray) -> None:
+    """Pure boost of ``p``, given in the rest frame of ``frame``, into the frame where ``frame`` has
+    its four-momentum (``frame`` timelike). Writes into ``out`` (may alias ``p``)."""
+    m = math.sqrt(max(msq4(frame), 0.0))
+    e = frame[0]
+    # E' = (E e + p.P) / m,  p' = p + P (E + E') / (e + m),  P = frame's three-momentum
+    e_new = (p[0] * e + frame[1] * p[1] + frame[2] * p[2] + frame[3] * p[3]) / m
+    f = (p[0] + e_new) / (e + m)
+    out[1] = p[1] + frame[1] * f
+    out[2] = p[2] + frame[2] * f
+    out[3] = p[3] + frame[3] * f
+    out[0] = e_new
+
+
+@_jit
+def decay_in_rest_frame(
+    M: float, m1: float, m2: float, cos_t: float, phi: float, d1: NDArray, d2: NDArray
+) -> float:
+    """Two-body decay M -> m1 m2 at rest: daughter 1 along (cos_t, phi), daughter 2 opposite.
+    Writes the four-momenta into d1, d2 and returns the momentum |p| [GeV]."""
+    pm = two_body_momentum(M, m1, m2)
+    st = math.sqrt(max(0.0, 1.0 - cos_t * cos_t))
+    px, py, pz = pm * st * math.cos(phi), pm * st * math.sin(phi), pm * cos_t
+    d1[0] = math.sqrt(m1 * m1 + pm * pm)
+    d1[1], d1[2], d1[3] = px, py, pz
+    d2[0] = math.sqrt(m2 * m2 + pm * pm)
+    d2[1], d2[2], d2[3] = -px, -py, -pz
+    return pm
+
+
+def invariant_mass_squared(p: NDArray) -> NDArray:
+    """p^2 over the last axis of an array of four-vectors [GeV^2]."""
+    return p[..., 0] ** 2 - np.sum(p[..., 1:] ** 2, axis=-1)

@@ -1,0 +1,339 @@
+"""Phase-space mappings with exact Jacobians (physics.md section 2), built from sequential two-body steps.
+
+Every map takes points of the unit hypercube and returns physical variables with the Jacobian of the
+map, so that the integral of f over phase space is the average of f x weight over uniform points:
+
+    int dPhi_n f = < f(p(u)) W(u) >_{u uniform},    W(u) = J_channel(u) * J_angles(u) * W_phys(x(u)).
+
+Layout of the unit-cube point u (shape (n, d)):
+
+* ``phi`` (d = 5):       u0 -> Q^2 = m_chichi^2;  u1, u2 -> phi direction (cos, azimuth) in the CM frame;
+                         u3, u4 -> chi direction in the chi chibar rest frame.
+* ``gamma_phi`` (d = 8): u0, u1 -> (E_gamma, Q^2) through the channel's map; u2, u3 -> photon (cos, azimuth)
+                         in the CM frame; u4, u5 -> phi direction in the P' = p1 + p2 - k rest frame;
+                         u6, u7 -> chi direction in the chi chibar rest frame.
+
+The channel maps (:class:`Channel`) differ only in how the first one or two coordinates become the physical
+variables x = (E_gamma, Q^2) (or x = Q^2 for ``phi``); the angles are common to all channels, which makes the
+density of every channel computable at every point (multichannel weights, :mod:`darkstrahl.gen.sampler`).
+
+Phase-space measure (Lorentz-invariant, (2 pi)^4 delta^4 included):
+
+    dPhi_3 = dQ^2/(2 pi) dPhi_2(sqrt s; m_phi, Q) dPhi_2(Q; m_chi, m_chi)
+    dPhi_4 = dPhi_2(sqrt s; 0, P') dP'^2/(2 pi) dPhi_2(P'; m_phi, Q) dQ^2/(2 pi) dPhi_2(Q; m_chi, m_chi)
+    dPhi_2(M; m1, m2) = |p| / (16 pi^2 M) dOmega,   P'^2 = s - 2 sqrt(s) E_gamma.
+
+References: Byckling & Kajantie, Particle Kinematics (1973), ch. IV-V; madspace's documentation style.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numba as nb
+import numpy as np
+from numpy.typing import NDArray
+
+from .kinematics import boost_into, decay_in_rest_frame
+
+FloatArray = NDArray[np.float64]
+TWO_PI = 2.0 * math.pi
+
+
+# ----------------------------------------------------------------------------- 1-D maps
+def bw_map(
+    u: FloatArray, m: float, w: float, lo: FloatArray | float, hi: FloatArray | float
+) -> tuple[FloatArray, FloatArray]:
+    """Breit-Wigner map u in [0, 1] -> x in [lo, hi] (x an invariant mass squared, GeV^2):
+
+    x = m^2 + m w tan(y),  y = y_lo + u (y_hi - y_lo),  y = arctan((x - m^2)/(m w));
+    Jacobian dx/du = (y_hi - y_lo) ((x - m^2)^2 + m^2 w^2) / (m w).
+    """
+    mw = m * w
+    ylo = np.arctan((np.asarray(lo) - m * m) / mw)
+    yhi = np.arctan((np.asarray(hi) - m * m) / mw)
+    y = ylo + u * (yhi - ylo)
+    x = m * m + mw * np.tan(y)
+    return x, (yhi - ylo) * ((x - m * m) ** 2 + mw * mw) / mw
+
+
+def bw_inverse(
+    x: FloatArray, m: float, w: float, lo: FloatArray | float, hi: FloatArray | float
+) -> tuple[FloatArray, FloatArray]:
+    """Inverse of :func:`bw_map`: (u, dx/du) at x."""
+    mw = m * w
+    ylo = np.arctan((np.asarray(lo) - m * m) / mw)
+    yhi = np.arctan((np.asarray(hi) - m * m) / mw)
+    u = (np.arctan((x - m * m) / mw) - ylo) / (yhi - ylo)
+    return u, (yhi - ylo) * ((x - m * m) ** 2 + mw * mw) / mw
+
+
+def flat_map(u: FloatArray, lo: FloatArray | float, hi: FloatArray | float) -> tuple[FloatArray, FloatArray]:
+    """Linear map u -> x = lo + u (hi - lo); Jacobian hi - lo."""
+    span = np.asarray(hi) - np.asarray(lo)
+    return lo + u * span, np.broadcast_to(span, np.shape(u)).astype(np.float64)
+
+
+def flat_inverse(
+    x: FloatArray, lo: FloatArray | float, hi: FloatArray | float
+) -> tuple[FloatArray, FloatArray]:
+    """Inverse of :func:`flat_map`."""
+    span = np.asarray(hi) - np.asarray(lo)
+    return (x - lo) / span, np.broadcast_to(span, np.shape(x)).astype(np.float64)
+
+
+def log_map(u: FloatArray, lo: FloatArray | float, hi: FloatArray | float) -> tuple[FloatArray, FloatArray]:
+    """Logarithmic map for a soft-enhanced energy (density 1/E): x = lo (hi/lo)^u; Jacobian x ln(hi/lo)."""
+    r = np.log(np.asarray(hi) / np.asarray(lo))
+    x = lo * np.exp(u * r)
+    return x, x * r
+
+
+def log_inverse(
+    x: FloatArray, lo: FloatArray | float, hi: FloatArray | float
+) -> tuple[FloatArray, FloatArray]:
+    """Inverse of :func:`log_map`."""
+    r = np.log(np.asarray(hi) / np.asarray(lo))
+    return np.log(x / lo) / r, x * r
+
+
+def collinear_cos_map(u: FloatArray, c_lo: float, c_hi: float) -> tuple[FloatArray, FloatArray]:
+    """Map for the photon polar angle following the collinear 1/(1 - c^2) enhancement of initial-state
+    radiation: c = tanh(y), y uniform in [atanh(c_lo), atanh(c_hi)]; Jacobian (1 - c^2)(y_hi - y_lo)."""
+    ylo, yhi = math.atanh(c_lo), math.atanh(c_hi)
+    c = np.tanh(ylo + u * (yhi - ylo))
+    return c, (1.0 - c * c) * (yhi - ylo)
+
+
+# ----------------------------------------------------------------------------- momentum builders
+@nb.njit(cache=True)
+def build_phi(
+    sqrt_s: float, m_phi: float, m_chi: float, qsq: FloatArray, ang: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Momenta (n, 5, 4) of e- e+ -> phi chi chibar and W_phys (n,) = dPhi_3 / (dQ^2 dOmega_1 dOmega_2)
+    [GeV^-2 per sr^2], from Q^2 [GeV^2] and angles ang = (cos1, phi1, cos2, phi2)."""
+    n = qsq.shape[0]
+    p = np.zeros((n, 5, 4))
+    w = np.zeros(n)
+    tmp = np.empty(4)
+    for i in range(n):
+        Q = math.sqrt(qsq[i])
+        p[i, 0, 0] = 0.5 * sqrt_s
+        p[i, 0, 3] = 0.5 * sqrt_s
+        p[i, 1, 0] = 0.5 * sqrt_s
+        p[i, 1, 3] = -0.5 * sqrt_s
+        pk = decay_in_rest_frame(sqrt_s, m_phi, Q, ang[i, 0], ang[i, 1], p[i, 2], tmp)
+        pq = decay_in_rest_frame(Q, m_chi, m_chi, ang[i, 2], ang[i, 3], p[i, 3], p[i, 4])
+        boost_into(p[i, 3], tmp, p[i, 3])
+        boost_into(p[i, 4], tmp, p[i, 4])
+        w[i] = pk / (16.0 * math.pi**2 * sqrt_s) * pq / (16.0 * math.pi**2 * Q) / TWO_PI_NB
+    return p, w
+
+
+TWO_PI_NB = TWO_PI
+
+
+@nb.njit(cache=True)
+def build_gamma_phi(
+    sqrt_s: float, m_phi: float, m_chi: float, egam: FloatArray, qsq: FloatArray, ang: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Momenta (n, 6, 4) of e- e+ -> gamma phi chi chibar and W_phys (n,) = dPhi_4 / (dE_gamma dQ^2 dOmega^3)
+    from E_gamma [GeV], Q^2 [GeV^2] and angles ang = (cos_g, phi_g, cos1, phi1, cos2, phi2)."""
+    n = qsq.shape[0]
+    p = np.zeros((n, 6, 4))
+    w = np.zeros(n)
+    frame = np.empty(4)
+    qframe = np.empty(4)
+    for i in range(n):
+        Q = math.sqrt(qsq[i])
+        p[i, 0, 0] = 0.5 * sqrt_s
+        p[i, 0, 3] = 0.5 * sqrt_s
+        p[i, 1, 0] = 0.5 * sqrt_s
+        p[i, 1, 3] = -0.5 * sqrt_s
+        e = egam[i]
+        st = math.sqrt(max(0.0, 1.0 - ang[i, 0] ** 2))
+        p[i, 2, 0] = e
+        p[i, 2, 1] = e * st * math.cos(ang[i, 1])
+        p[i, 2, 2] = e * st * math.sin(ang[i, 1])
+        p[i, 2, 3] = e * ang[i, 0]
+        for mu in range(4):
+            frame[mu] = p[i, 0, mu] + p[i, 1, mu] - p[i, 2, mu]
+        mp = math.sqrt(sqrt_s * sqrt_s - 2.0 * sqrt_s * e)
+        pk = decay_in_rest_frame(mp, m_phi, Q, ang[i, 2], ang[i, 3], p[i, 3], qframe)
+        pq = decay_in_rest_frame(Q, m_chi, m_chi, ang[i, 4], ang[i, 5], p[i, 4], p[i, 5])
+        boost_into(p[i, 4], qframe, p[i, 4])
+        boost_into(p[i, 5], qframe, p[i, 5])
+        for j in range(3, 6):
+            boost_into(p[i, j], frame, p[i, j])
+        # E/(16 pi^2 sqrt s) * 2 sqrt(s)/(2 pi) = E/(16 pi^3): photon step with dP'^2 = 2 sqrt(s) dE
+        w[i] = (
+            e / (16.0 * math.pi**3) * pk / (16.0 * math.pi**2 * mp) * pq / (16.0 * math.pi**2 * Q) / TWO_PI_NB
+        )
+    return p, w
+
+
+# ----------------------------------------------------------------------------- channels
+@dataclass(frozen=True)
+class Channel:
+    """One multichannel branch: how the first ``k`` unit coordinates map to the physical variables x.
+
+    ``to_x(u) -> (x, J)`` with u of shape (n, k), x of shape (n, k) and J = |dx/du| (n,);
+    ``from_x(x) -> (u, J)`` its exact inverse (used to evaluate this channel's density at points
+    generated by the other channels).
+    """
+
+    name: str
+    to_x: Callable[[FloatArray], tuple[FloatArray, FloatArray]]
+    from_x: Callable[[FloatArray], tuple[FloatArray, FloatArray]]
+
+
+@dataclass(frozen=True)
+class PhaseSpace:
+    """Phase space of one process at fixed sqrt(s): channels, common angle maps and the builder.
+
+    Attributes
+    ----------
+    process:
+        ``"phi"`` or ``"gamma_phi"``.
+    ndim:
+        Dimension d of the unit hypercube.
+    nx:
+        Number of channel-specific coordinates (1 or 2).
+    channels:
+        The multichannel branches.
+    """
+
+    process: str
+    sqrt_s: float
+    m_phi: float
+    m_chi: float
+    ndim: int
+    nx: int
+    channels: tuple[Channel, ...]
+    cos_range: tuple[float, float] = (-1.0, 1.0)
+
+    def angles(self, u: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Common angle maps: (physical angles (n, d - nx), Jacobian (n,)). Solid angles are flat
+        (cos = 2u - 1, phi = 2 pi u: Jacobian 4 pi); the photon polar angle uses
+        :func:`collinear_cos_map` within the generation cut."""
+        ang = np.empty_like(u)
+        jac = np.ones(u.shape[0])
+        start = 0
+        if self.process == "gamma_phi":
+            ang[:, 0], jac = collinear_cos_map(u[:, 0], *self.cos_range)
+            ang[:, 1] = TWO_PI * u[:, 1]
+            jac = jac * TWO_PI
+            start = 2
+        for j in range(start, u.shape[1], 2):
+            ang[:, j] = 2.0 * u[:, j] - 1.0
+            ang[:, j + 1] = TWO_PI * u[:, j + 1]
+            jac = jac * 4.0 * math.pi
+        return ang, jac
+
+    def build(self, x: FloatArray, ang: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Momenta (n, particles, 4) [GeV] and W_phys (n,) from physical variables and angles."""
+        if self.process == "phi":
+            return build_phi(
+                self.sqrt_s, self.m_phi, self.m_chi, np.ascontiguousarray(x[:, 0]), np.ascontiguousarray(ang)
+            )
+        return build_gamma_phi(
+            self.sqrt_s,
+            self.m_phi,
+            self.m_chi,
+            np.ascontiguousarray(x[:, 0]),
+            np.ascontiguousarray(x[:, 1]),
+            np.ascontiguousarray(ang),
+        )
+
+    def generate(self, channel: int, u: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Map unit points ``u`` (n, d) through ``channel``: momenta, physical x, and the full weight
+        W = J_channel J_angles W_phys [GeV^(2n-8)] so that <f W> = int dPhi f."""
+        x, jx = self.channels[channel].to_x(u[:, : self.nx])
+        ang, ja = self.angles(u[:, self.nx :])
+        p, wphys = self.build(x, ang)
+        return p, x, jx * ja * wphys
+
+
+def phi_phase_space(sqrt_s: float, m_Ap: float, w_Ap: float, m_phi: float, m_chi: float) -> PhaseSpace:
+    """Phase space of e- e+ -> phi chi chibar: one channel, Q^2 Breit-Wigner mapped around m_A'
+    over [4 m_chi^2, (sqrt(s) - m_phi)^2]."""
+    lo, hi = 4.0 * m_chi**2, (sqrt_s - m_phi) ** 2
+    if hi <= lo:
+        raise ValueError(f"sqrt_s = {sqrt_s} GeV is below the threshold m_phi + 2 m_chi")
+
+    def to_x(u: FloatArray) -> tuple[FloatArray, FloatArray]:
+        q, j = bw_map(u[:, 0], m_Ap, w_Ap, lo, hi)
+        return q[:, None], j
+
+    def from_x(x: FloatArray) -> tuple[FloatArray, FloatArray]:
+        u, j = bw_inverse(x[:, 0], m_Ap, w_Ap, lo, hi)
+        return u[:, None], j
+
+    return PhaseSpace("phi", sqrt_s, m_phi, m_chi, 5, 1, (Channel("Q2_resonant", to_x, from_x),))
+
+
+def gamma_phi_phase_space(
+    sqrt_s: float,
+    m_Ap: float,
+    w_Ap: float,
+    m_phi: float,
+    m_chi: float,
+    e_min: float,
+    theta_min_deg: float,
+    theta_max_deg: float,
+) -> PhaseSpace:
+    """Phase space of e- e+ -> gamma phi chi chibar within the generation cuts (CM frame):
+    E_gamma >= e_min [GeV], theta_min <= theta_gamma <= theta_max [deg]. Two channels:
+
+    * ``Q2_resonant`` (second A' on shell): Q^2 Breit-Wigner over
+      [4 m_chi^2, (sqrt(s - 2 sqrt(s) e_min) - m_phi)^2], then E_gamma logarithmic (soft enhancement)
+      over [e_min, (s - (m_phi + Q)^2) / (2 sqrt s)];
+    * ``P2_resonant`` (first A' on shell, E_gamma near Ebar = (s - m_A'^2)/(2 sqrt s)): P'^2 Breit-Wigner over
+      [(m_phi + 2 m_chi)^2, s - 2 sqrt(s) e_min], E_gamma = (s - P'^2)/(2 sqrt s), then Q^2 flat over
+      [4 m_chi^2, (P' - m_phi)^2].
+    """
+    s = sqrt_s**2
+    qlo = 4.0 * m_chi**2
+    pp_lo, pp_hi = (m_phi + 2.0 * m_chi) ** 2, s - 2.0 * sqrt_s * e_min
+    if pp_hi <= pp_lo:
+        raise ValueError("the photon cut leaves no phase space (sqrt_s too small or e_gamma_min too large)")
+    q_hi = (math.sqrt(pp_hi) - m_phi) ** 2
+
+    def e_max(qsq: FloatArray) -> FloatArray:
+        return (s - (m_phi + np.sqrt(qsq)) ** 2) / (2.0 * sqrt_s)
+
+    def q_to_x(u: FloatArray) -> tuple[FloatArray, FloatArray]:
+        q, jq = bw_map(u[:, 0], m_Ap, w_Ap, qlo, q_hi)
+        e, je = log_map(u[:, 1], e_min, e_max(q))
+        return np.stack([e, q], axis=1), jq * je
+
+    def q_from_x(x: FloatArray) -> tuple[FloatArray, FloatArray]:
+        uq, jq = bw_inverse(x[:, 1], m_Ap, w_Ap, qlo, q_hi)
+        ue, je = log_inverse(x[:, 0], e_min, e_max(x[:, 1]))
+        return np.stack([uq, ue], axis=1), jq * je
+
+    def p_to_x(u: FloatArray) -> tuple[FloatArray, FloatArray]:
+        pp, jp = bw_map(u[:, 0], m_Ap, w_Ap, pp_lo, pp_hi)
+        q, jq = flat_map(u[:, 1], qlo, (np.sqrt(pp) - m_phi) ** 2)
+        return np.stack([(s - pp) / (2.0 * sqrt_s), q], axis=1), jp / (2.0 * sqrt_s) * jq
+
+    def p_from_x(x: FloatArray) -> tuple[FloatArray, FloatArray]:
+        pp = s - 2.0 * sqrt_s * x[:, 0]
+        up, jp = bw_inverse(pp, m_Ap, w_Ap, pp_lo, pp_hi)
+        uq, jq = flat_inverse(x[:, 1], qlo, (np.sqrt(pp) - m_phi) ** 2)
+        return np.stack([up, uq], axis=1), jp / (2.0 * sqrt_s) * jq
+
+    c_lo = math.cos(math.radians(theta_max_deg))
+    c_hi = math.cos(math.radians(theta_min_deg))
+    return PhaseSpace(
+        "gamma_phi",
+        sqrt_s,
+        m_phi,
+        m_chi,
+        8,
+        2,
+        (Channel("Q2_resonant", q_to_x, q_from_x), Channel("P2_resonant", p_to_x, p_from_x)),
+        cos_range=(c_lo, c_hi),
+    )
