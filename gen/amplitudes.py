@@ -54,6 +54,10 @@ def _phi_event(p: NDArray, m_chi: float, m_Ap: float, w_Ap: float, coupling: flo
         ha = 1 - 2 * a
         u = ixxxxx(p[0, 0], p[0, 1], p[0, 2], p[0, 3], 0.0, ha, 1)
         for b in range(2):
+            if a == b:  # massless beams: the vector current conserves chirality, e+ helicity = -e- helicity
+                for cd in range(4):
+                    out[a | (b << 1) | (cd << 2)] = 0.0
+                continue
             hb = 1 - 2 * b
             vb = oxxxxx(p[1, 0], p[1, 1], p[1, 2], p[1, 3], 0.0, hb, -1)
             je = ffv_current(vb[0], vb[1], vb[2], vb[3], u[0], u[1], u[2], u[3])
@@ -93,6 +97,11 @@ def _gamma_phi_event(
     for a in range(2):
         u = ixxxxx(p[0, 0], p[0, 1], p[0, 2], p[0, 3], 0.0, 1 - 2 * a, 1)
         for b in range(2):
+            if a == b:  # chirality is conserved along the massless e line, photon emission included
+                for g in range(2):
+                    for cd in range(4):
+                        out[a | (b << 1) | (g << 2) | (cd << 3)] = 0.0
+                continue
             vb = oxxxxx(p[1, 0], p[1, 1], p[1, 2], p[1, 3], 0.0, 1 - 2 * b, -1)
             for g in range(2):
                 if gauge_check:
@@ -128,12 +137,23 @@ def _amplitudes(
 
 @nb.njit(cache=True)
 def _msq(
-    process: int, p: NDArray, m_chi: float, m_Ap: float, w_Ap: float, coupling: float, pol_em: float
-) -> NDArray:
+    process: int,
+    p: NDArray,
+    m_chi: float,
+    m_Ap: float,
+    w_Ap: float,
+    coupling: float,
+    pol_em: float,
+    r: NDArray,
+) -> tuple[NDArray, NDArray]:
+    """Spin-averaged |M|^2 per event and, if ``r`` (uniforms, one per event) is given, a helicity
+    configuration drawn with probability proportional to its weighted |M_h|^2 (-1 if r is empty)."""
     n = p.shape[0]
     nh = 16 if process == 0 else 32
     buf = np.empty(nh, dtype=np.complex128)
     out = np.empty(n)
+    code = np.full(n, -1, dtype=np.int8)
+    pick = r.shape[0] == n
     w_minus = 0.25 * (1.0 - pol_em)  # e- helicity -1 (bit 0 set), e+ averaged
     w_plus = 0.25 * (1.0 + pol_em)
     for i in range(n):
@@ -146,7 +166,19 @@ def _msq(
             a2 = buf[h].real ** 2 + buf[h].imag ** 2
             acc += a2 * (w_minus if h & 1 else w_plus)
         out[i] = acc
-    return out
+        if pick:
+            target = r[i] * acc
+            run = 0.0
+            last = 0
+            for h in range(nh):
+                a2 = (buf[h].real ** 2 + buf[h].imag ** 2) * (w_minus if h & 1 else w_plus)
+                if a2 > 0.0:
+                    last = h
+                    run += a2
+                    if run >= target:
+                        break
+            code[i] = last
+    return out, code
 
 
 _PROCESS_CODE = {"phi": 0, "gamma_phi": 1}
@@ -182,8 +214,33 @@ def matrix_element_squared(
 ) -> NDArray:
     """Spin-summed, beam-spin-averaged |M|^2 (dimensionless for phi, GeV^-2 for gamma_phi), shape (n,),
     for an e- beam of longitudinal polarization ``pol_em`` in [-1, 1] (0: unpolarized)."""
+    return matrix_element_squared_and_helicity(process, p, m_chi, m_Ap, w_Ap, coupling, pol_em, _NO_R)[0]
+
+
+_NO_R = np.empty(0)
+
+
+def matrix_element_squared_and_helicity(
+    process: str,
+    p: NDArray,
+    m_chi: float,
+    m_Ap: float,
+    w_Ap: float,
+    coupling: float,
+    pol_em: float,
+    r: NDArray,
+) -> tuple[NDArray, NDArray]:
+    """|M|^2 as :func:`matrix_element_squared`, and a helicity configuration code per event (bits as in
+    :data:`HELICITY_PARTICLES`) drawn with the uniforms ``r`` (n,) in proportion to its weighted |M_h|^2."""
     return _msq(
-        _PROCESS_CODE[process], np.ascontiguousarray(p, dtype=np.float64), m_chi, m_Ap, w_Ap, coupling, pol_em
+        _PROCESS_CODE[process],
+        np.ascontiguousarray(p, dtype=np.float64),
+        m_chi,
+        m_Ap,
+        w_Ap,
+        coupling,
+        pol_em,
+        np.ascontiguousarray(r, dtype=np.float64),
     )
 
 
@@ -192,6 +249,14 @@ def helicity_weights(process: str, pol_em: float) -> NDArray:
     nh = N_HELICITIES[process]
     h_em = np.where(np.arange(nh) & 1, -1.0, 1.0)
     return 0.25 * (1.0 + h_em * pol_em)
+
+
+def helicities_from_codes(process: str, code: NDArray, n_particles: int) -> NDArray:
+    """Per-particle helicities (n, n_particles) int8 from configuration codes (0 where not summed)."""
+    hel = np.zeros((code.shape[0], n_particles), dtype=np.int8)
+    for bit, particle in enumerate(HELICITY_PARTICLES[process]):
+        hel[:, particle] = np.where((code >> bit) & 1, -1, 1)
+    return hel
 
 
 def helicity_table(process: str) -> NDArray:

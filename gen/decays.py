@@ -45,6 +45,8 @@ DAUGHTER_MASS: dict[str, float] = {
     "other": 0.0,
 }
 CHARGED_MODES: tuple[str, ...] = ("ee", "mumu", "pipm", "KpKm")
+_MASS_TABLE = np.array([DAUGHTER_MASS[m] for m in DECAY_MODES])
+_PDG_TABLE = np.array([DAUGHTERS[m] for m in DECAY_MODES], dtype=np.int32)
 
 
 def decay_probabilities(model: DarkModel) -> dict[str, float]:
@@ -92,7 +94,7 @@ def decay_phi(
     i_phi = batch.phi_index
     p_phi = batch.momenta[:, i_phi]
     mphi = model.m_phi
-    md = np.array([DAUGHTER_MASS[DECAY_MODES[j]] for j in mode_index])
+    md = _MASS_TABLE[mode_index]
     pstar = np.sqrt(np.maximum(0.25 * mphi**2 - md**2, 0.0))
     sin_t = np.sqrt(1.0 - cos_t**2)
     d1 = np.stack(
@@ -111,7 +113,7 @@ def decay_phi(
     d1[undecayed] = 0.0
     d2[undecayed] = 0.0
 
-    pdg_d = np.array([DAUGHTERS[DECAY_MODES[j]] for j in mode_index], dtype=np.int32).reshape(n, 2)
+    pdg_d = _PDG_TABLE[mode_index]
     momenta = np.concatenate([batch.momenta, d1[:, None], d2[:, None]], axis=1)
     pdg = np.concatenate([batch.pdg, pdg_d], axis=1)
     st_d = np.where(undecayed, 0, 1).astype(np.int8)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .amplitudes import HELICITY_PARTICLES, helicity_amplitudes, helicity_weights
+from .amplitudes import helicities_from_codes
 from .decays import decay_phi
 from .errors import ParameterError
 from .events import EventBatch
@@ -131,6 +131,9 @@ class EventGenerator:
     def unweighted(self, n: int, progress: Progress | None = None) -> Iterator[EventBatch]:
         """Yield ``n`` unweighted events in chunks (each event weight 1, or w / w_max > 1 if overweight)."""
         self._prepare_unweighting(progress)
+        proc = self.process
+        # from here on the integrand also draws each point's helicity configuration (same rng)
+        self.sampler.integrand = lambda p: proc.integrand_and_helicity(p, self.rng.random(p.shape[0]))
         st = self.stats
         chunk = self.settings.chunk_size
         produced = 0
@@ -145,15 +148,15 @@ class EventGenerator:
             st.sum_excess += float(np.maximum(w - st.w_max, 0.0).sum())
             acc = self.rng.random(w.size) * st.w_max < w
             if np.any(acc):
-                pending.append((smp.momenta[acc], np.maximum(w[acc] / st.w_max, 1.0)))
+                hel = helicities_from_codes(proc.name, smp.aux[acc], smp.momenta.shape[1])
+                pending.append((smp.momenta[acc], np.maximum(w[acc] / st.w_max, 1.0), hel))
                 n_pending += int(acc.sum())
             while n_pending >= chunk or (n_pending > 0 and produced + n_pending >= n):
                 take = min(chunk, n - produced)
-                p = np.concatenate([a for a, _ in pending])
-                ww = np.concatenate([b for _, b in pending])
-                pending = [(p[take:], ww[take:])] if p.shape[0] > take else []
+                p, ww, hh = (np.concatenate([item[j] for item in pending]) for j in range(3))
+                pending = [(p[take:], ww[take:], hh[take:])] if p.shape[0] > take else []
                 n_pending = p.shape[0] - take if p.shape[0] > take else 0
-                batch = self._finish(p[:take], ww[:take], weighted=False)
+                batch = self._finish(p[:take], ww[:take], weighted=False, helicities=hh[:take])
                 st.n_accepted += take
                 st.n_overweight += int(np.count_nonzero(ww[:take] > 1.0))
                 produced += take
@@ -166,14 +169,19 @@ class EventGenerator:
     def weighted(self, n: int, progress: Progress | None = None) -> Iterator[EventBatch]:
         """Yield ``n`` weighted events in chunks; weights in fb with mean = sigma."""
         self.cross_section(progress)
+        proc = self.process
+        self.sampler.integrand = lambda p: proc.integrand_and_helicity(p, self.rng.random(p.shape[0]))
         for m in _split(n, self.settings.chunk_size):
             smp = self.sampler.sample(m)
             if progress is not None:
                 progress(m)
-            yield self._finish(smp.momenta, smp.weights, weighted=True)
+            hel = helicities_from_codes(proc.name, smp.aux, smp.momenta.shape[1])
+            yield self._finish(smp.momenta, smp.weights, weighted=True, helicities=hel)
 
     # ------------------------------------------------------------------ event record
-    def _finish(self, momenta: np.ndarray, weights: np.ndarray, weighted: bool) -> EventBatch:
+    def _finish(
+        self, momenta: np.ndarray, weights: np.ndarray, weighted: bool, helicities: np.ndarray
+    ) -> EventBatch:
         proc = self.process
         n, k = momenta.shape[0], momenta.shape[1]
         status = np.ones((n, k), dtype=np.int8)
@@ -186,7 +194,7 @@ class EventGenerator:
             pdg=np.tile(np.array(proc.pdg, dtype=np.int32), (n, 1)),
             status=status,
             mothers=mothers,
-            helicities=self._helicities(momenta),
+            helicities=helicities,
             weights=weights.astype(np.float64),
             phi_ctau_mm=np.full(n, np.nan),
             decay_mode=np.full(n, -1, dtype=np.int8),
@@ -198,20 +206,6 @@ class EventGenerator:
         if self.settings.phi_decay != "none":
             batch = decay_phi(batch, proc.model, self.rng, self.settings.phi_decay == "charged")
         return batch
-
-    def _helicities(self, momenta: np.ndarray) -> np.ndarray:
-        """Helicity configuration per event drawn with probability proportional to its weighted |M_h|^2."""
-        proc = self.process
-        m = proc.model
-        amps = helicity_amplitudes(proc.name, momenta, m.m_chi, m.m_Ap, proc.width_Ap, proc.coupling)
-        prob = (amps.real**2 + amps.imag**2) * helicity_weights(proc.name, proc.pol_em)
-        cum = np.cumsum(prob, axis=1)
-        r = self.rng.random(momenta.shape[0]) * cum[:, -1]
-        code = np.minimum((cum < r[:, None]).sum(axis=1), prob.shape[1] - 1)
-        hel = np.zeros(momenta.shape[:2], dtype=np.int8)
-        for bit, particle in enumerate(HELICITY_PARTICLES[proc.name]):
-            hel[:, particle] = np.where((code >> bit) & 1, -1, 1)
-        return hel
 
 
 def _split(n: int, size: int) -> list[int]:

@@ -15,7 +15,7 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
-from .amplitudes import matrix_element_squared
+from .amplitudes import matrix_element_squared, matrix_element_squared_and_helicity
 from .constants import E_CHARGE, GEV2_TO_FB
 from .errors import ParameterError
 from .model import DarkModel
@@ -124,6 +124,14 @@ class SignalProcess:
     def integrand(self, p: NDArray) -> NDArray:
         """dsigma/dPhi [fb] = |M|^2 / (2 s) * (hbar c)^2."""
         return self.msq(p) * (GEV2_TO_FB / (2.0 * self.sqrt_s**2))
+
+    def integrand_and_helicity(self, p: NDArray, r: NDArray) -> tuple[NDArray, NDArray]:
+        """:meth:`integrand` and, from the uniforms ``r``, a helicity configuration code per event."""
+        m = self.model
+        msq, code = matrix_element_squared_and_helicity(
+            self.name, p, m.m_chi, m.m_Ap, self.width_Ap, self.coupling, self.pol_em, r
+        )
+        return msq * (GEV2_TO_FB / (2.0 * self.sqrt_s**2)), code
 
     def with_model(self, model: DarkModel) -> SignalProcess:
         """The same process for another parameter point."""

@@ -53,6 +53,7 @@ class Sample:
     channel: NDArray[np.int64]
     y: FloatArray
     channel_share: FloatArray  # (n, C): g_c/g, each channel's share of the density at the point
+    aux: NDArray | None = None  # what the integrand returned besides f (e.g. helicity codes)
 
 
 @dataclass
@@ -75,7 +76,7 @@ class MultiChannelSampler:
     ``space``. Call :meth:`adapt`, then :meth:`integrate` or :meth:`sample`."""
 
     space: PhaseSpace
-    integrand: Callable[[FloatArray], FloatArray]
+    integrand: Callable[[FloatArray], FloatArray | tuple[FloatArray, NDArray]]
     rng: np.random.Generator
     settings: SamplerSettings = field(default_factory=SamplerSettings)
 
@@ -107,26 +108,26 @@ class MultiChannelSampler:
             x[idx], jx[idx] = sp.channels[c].to_x(uc[:, : sp.nx])
         ang, ja = sp.angles(u[:, sp.nx :])
         p, wphys = sp.build(x, ang)
-        inv_density = np.empty((n, nc))  # 1 / (J_c J_Vc) = density of channel c at the point
+        density = np.empty((n, nc))  # 1 / (J_c J_Vc): density of channel c at each point
         for c in range(nc):
             own = ch == c
-            if nc == 1:
-                inv_density[:, 0] = 1.0 / (jx * jv)
-                break
-            ux, jxc = sp.channels[c].from_x(x)
-            uc = np.empty((n, d))
+            density[own, c] = 1.0 / (jx[own] * jv[own])
+            other = np.flatnonzero(~own)
+            if other.size == 0:
+                continue
+            ux, jxc = sp.channels[c].from_x(x[other])
+            uc = np.empty((other.size, d))
             uc[:, : sp.nx] = np.clip(ux, 0.0, 1.0)
-            uc[:, sp.nx :] = u[:, sp.nx :]
-            yc, jvc = np.empty((n, d)), np.empty(n)
+            uc[:, sp.nx :] = u[other, sp.nx :]
+            yc, jvc = np.empty((other.size, d)), np.empty(other.size)
             self.maps[c].invmap(uc, yc, jvc)
-            dens = 1.0 / (jxc * jvc)
-            dens[own] = 1.0 / (jx[own] * jv[own])
-            inv_density[:, c] = dens
-        g_parts = inv_density * self.alphas
+            density[other, c] = 1.0 / (jxc * jvc)
+        g_parts = density * self.alphas
         g = g_parts.sum(axis=1)
-        f = self.integrand(p)
+        result = self.integrand(p)
+        f, aux = result if isinstance(result, tuple) else (result, None)
         w = f * wphys * ja / g
-        return Sample(p, w, ch, y, g_parts / g[:, None])
+        return Sample(p, w, ch, y, g_parts / g[:, None], aux)
 
     # ------------------------------------------------------------------ adaptation
     def adapt(self, progress: Callable[[int], None] | None = None) -> list[Estimate]:

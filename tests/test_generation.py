@@ -223,3 +223,18 @@ def test_generate_cli_writes_lhe(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main([*args, "--force", "--seed", "99"]) == 0
     assert out.read_bytes() != before
     assert not list(tmp_path.glob(".*.part"))
+
+
+@pytest.mark.parametrize(("pol", "right_fraction"), [(1.0, 1.0), (-1.0, 0.0), (0.0, 0.5)])
+def test_beam_polarization_selects_helicities(pol: float, right_fraction: float) -> None:
+    model = DarkModel.from_benchmark("B1", 6.0)
+    settings = RunSettings(
+        n_points=20_000,
+        n_pilot=10_000,
+        chunk_size=4000,
+        sampler=SamplerSettings(n_iterations=2, n_per_iteration=5000, batch=10_000),
+    )
+    ev = next(EventGenerator(SignalProcess("phi", model, pol_em=pol), 31, settings).unweighted(4000))
+    frac = np.mean(ev.helicities[:, 0] == 1)
+    assert abs(frac - right_fraction) <= 5 * math.sqrt(0.25 / 4000)
+    assert np.all(ev.helicities[:, 1] == -ev.helicities[:, 0])  # e+ helicity opposite (vector current)

@@ -79,3 +79,20 @@ def test_current_and_slash_against_matrices() -> None:
     current = np.array([b @ GAMMA[mu] @ f for mu in range(4)])
     np.testing.assert_allclose(helas.ffv_current(*b, *f), current, atol=1e-13)
     assert helas.mdot(*a, *f) == pytest.approx(a @ METRIC @ f)
+
+
+def test_same_helicity_massless_beams_do_not_couple() -> None:
+    """The amplitude code skips e- e+ of equal helicity: check the vector current (and the line with a
+    photon emitted) vanishes there, so skipping is exact."""
+    p1 = np.array([5.29, 0.0, 0.0, 5.29])
+    p2 = np.array([5.29, 0.0, 0.0, -5.29])
+    k = np.array([1.0, 0.6, 0.0, 0.8])
+    e = helas.vxxxxx(*k, 0.0, 1, 1)
+    for h in (1, -1):
+        u = helas.ixxxxx(*p1, 0.0, h, 1)
+        vb = helas.oxxxxx(*p2, 0.0, h, -1)
+        assert np.allclose(helas.ffv_current(*vb, *u), 0.0, atol=1e-14)
+        ui = helas.fvi(*u, *e, *(p1 - k), 0.0)
+        assert np.allclose(helas.ffv_current(*vb, *ui), 0.0, atol=1e-14)
+        vb_opp = helas.oxxxxx(*p2, 0.0, -h, -1)
+        assert not np.allclose(helas.ffv_current(*vb_opp, *u), 0.0)

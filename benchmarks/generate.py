@@ -1,0 +1,73 @@
+"""Generation speed: weighted points/s, unweighted events/s and unweighting efficiency.
+
+Both signal channels at B1 with m_A' = 3 and 6 GeV, one core, after JIT warm-up; printed as a table.
+Targets (issue 3): phi >= 2e5 unweighted events/s with >= 50 % efficiency; gamma_phi >= 5e4 events/s
+with >= 20 %. Run:  python benchmarks/generate.py [--events N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from darkstrahl.gen.generator import EventGenerator, RunSettings
+from darkstrahl.gen.model import DarkModel
+from darkstrahl.gen.process import SignalProcess
+
+
+def run(process: str, m_Ap: float, n_events: int) -> dict[str, float]:
+    model = DarkModel.from_benchmark("B1", m_Ap)
+    gen = EventGenerator(SignalProcess(process, model), seed=1, settings=RunSettings())
+    t0 = time.perf_counter()
+    gen._prepare_unweighting(None)
+    t_prep = time.perf_counter() - t0
+    n_pts = 500_000
+    t0 = time.perf_counter()
+    for _ in range(n_pts // gen.sampler.settings.batch):
+        gen.sampler.sample(gen.sampler.settings.batch)
+    t_w = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    n = sum(len(b) for b in gen.unweighted(n_events))
+    t_u = time.perf_counter() - t0
+    return {
+        "weighted_per_s": n_pts / t_w,
+        "unweighted_per_s": n / t_u,
+        "efficiency": gen.stats.efficiency,
+        "prep_s": t_prep,
+        "sigma_fb": gen.sigma.mean if gen.sigma else float("nan"),
+        "overweight_sigma": gen.stats.overweight_sigma_fraction,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--events", type=int, default=500_000)
+    args = ap.parse_args()
+    # JIT warm-up (compiles or loads every kernel)
+    for process in ("phi", "gamma_phi"):
+        gen = EventGenerator(
+            SignalProcess(process, DarkModel.from_benchmark("B1", 6.0)),
+            0,
+            RunSettings(n_points=10_000, n_pilot=10_000),
+        )
+        next(gen.unweighted(100))
+    print(
+        f"{'process':10s} {'m_Ap':>5s} {'weighted pts/s':>15s} {'unweighted ev/s':>16s} "
+        f"{'efficiency':>10s} {'setup s':>8s} {'sigma fb':>10s}"
+    )
+    for process in ("phi", "gamma_phi"):
+        for m in (3.0, 6.0):
+            r = run(process, m, args.events)
+            print(
+                f"{process:10s} {m:5.1f} {r['weighted_per_s']:15.3g} {r['unweighted_per_s']:16.3g} "
+                f"{r['efficiency']:10.3f} {r['prep_s']:8.1f} {r['sigma_fb']:10.5g}"
+            )
+
+
+if __name__ == "__main__":
+    main()
