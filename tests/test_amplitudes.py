@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+
 from darkstrahl.gen.amplitudes import helicity_amplitudes, matrix_element_squared
 from darkstrahl.gen.constants import E_CHARGE
 from darkstrahl.gen.kinematics import invariant_mass_squared

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+
 from darkstrahl.gen.constants import ALPHA, E_CHARGE, G_F, GEV2_TO_FB, M_Z, SIN2_THETA_W, V_HIGGS
 from darkstrahl.gen.crosssections import sigma_ap_phi_fb, sigma_ee_to_vh_GeV2, sigma_nwa_fb
 from darkstrahl.gen.model import DarkModel

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pylhe
 import pytest
+
+from darkstrahl.cli import main
 from darkstrahl.gen.crosssections import sigma_ap_phi_fb
 from darkstrahl.gen.decays import DECAY_MODES, decay_probabilities
 from darkstrahl.gen.generator import EventGenerator, RunSettings, choose_w_max
@@ -18,8 +20,6 @@ from darkstrahl.gen.model import DarkModel
 from darkstrahl.gen.process import SignalProcess
 from darkstrahl.gen.sampler import SamplerSettings
 from darkstrahl.gen.widths import ap_widths, phi_widths
-
-from darkstrahl.cli import main
 
 FAST = RunSettings(
     n_points=300_000,

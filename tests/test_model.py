@@ -6,6 +6,7 @@ import dataclasses
 import math
 
 import pytest
+
 from darkstrahl.gen.constants import COS_THETA_W, E_CHARGE
 from darkstrahl.gen.errors import ParameterError
 from darkstrahl.gen.model import BENCHMARKS, DarkModel

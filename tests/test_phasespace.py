@@ -7,10 +7,11 @@ import math
 
 import numpy as np
 import pytest
+from scipy import integrate
+
 from darkstrahl.gen import phasespace as ps
 from darkstrahl.gen.kinematics import invariant_mass_squared
 from darkstrahl.gen.sampler import MultiChannelSampler, SamplerSettings
-from scipy import integrate
 
 SQRT_S, M_AP, M_CHI, M_PHI = 10.58, 6.0, 2.0, 1.0
 

@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 import pytest
+from scipy import integrate
+
 from darkstrahl.gen import widths as W
 from darkstrahl.gen.constants import ALPHA, G_F, HBARC_GEV_MM, M_E, M_K_CHARGED, M_MU, M_PI_CHARGED, M_TAU
 from darkstrahl.gen.model import DarkModel
@@ -15,7 +17,6 @@ from darkstrahl.gen.width_tables import (
     darkcast_hadron_width_eps1,
     phi_hadron_table,
 )
-from scipy import integrate
 
 # ---------------------------------------------------------------------- closed forms
 
