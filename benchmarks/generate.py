@@ -24,7 +24,7 @@ def run(process: str, m_Ap: float, n_events: int) -> dict[str, float]:
     model = DarkModel.from_benchmark("B1", m_Ap)
     gen = EventGenerator(SignalProcess(process, model), seed=1, settings=RunSettings())
     t0 = time.perf_counter()
-    gen._prepare_unweighting(None)
+    gen.prepare_unweighting(None)
     t_prep = time.perf_counter() - t0
     n_pts = 500_000
     t0 = time.perf_counter()

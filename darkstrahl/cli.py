@@ -14,8 +14,9 @@ from pathlib import Path
 
 from darkstrahl import __version__
 from darkstrahl.gen.errors import DarkstrahlError
+from darkstrahl.gen.unweighting import Generator
 from darkstrahl.progress import ProgressBar
-from darkstrahl.runcard import CardError, builtin_cards, explain, load_card
+from darkstrahl.runcard import Card, CardError, builtin_cards, explain, load_card
 
 
 def _add_card_args(p: argparse.ArgumentParser) -> None:
@@ -39,38 +40,45 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
-def _generator(args: argparse.Namespace):
-    from darkstrahl.gen.generator import EventGenerator
+def _generator(args: argparse.Namespace) -> tuple[Card, int, Generator]:
+    from darkstrahl.gen.generator import make_generator
 
     card = load_card(args.card, args.overrides)
     seed = card["run"]["seed"] if args.seed is None else args.seed
     if seed < 0:
         raise CardError("--seed: must be >= 0")
-    process = card.process()
-    return card, seed, EventGenerator(process, seed, card.run_settings())
-
-
-def _integration_units(gen) -> int:
-    s = gen.sampler.settings
-    return s.n_iterations * s.n_per_iteration + gen.settings.n_points
+    return card, seed, make_generator(card.process(), seed, card.run_settings())
 
 
 def _cmd_xsec(args: argparse.Namespace) -> int:
+    from darkstrahl.gen.background import BackgroundGenerator
+
     _card, seed, gen = _generator(args)
-    with ProgressBar(_integration_units(gen), "integrate") as bar:
+    with ProgressBar(gen.setup_work(pilot=False), "integrate") as bar:
         est = gen.cross_section(bar.update)
-    result = {
+    result: dict[str, object] = {
         "process": gen.process.name,
         "sigma_fb": est.mean,
         "sigma_err_fb": est.error,
         "n_points": est.n,
         "seed": seed,
         "sqrt_s_GeV": gen.process.sqrt_s,
-        "width_Ap_GeV": gen.process.width_Ap,
-        "channel_weights": dict(
-            zip([c.name for c in gen.process.phase_space.channels], gen.sampler.alphas.tolist(), strict=True)
-        ),
     }
+    if isinstance(gen, BackgroundGenerator):
+        assert gen.volume is not None
+        result |= {
+            "n_b": gen.process.n_b,
+            "luminosity_ab": gen.process.luminosity_ab,
+            "phase_space_volume": gen.volume.mean,
+            "phase_space_volume_err": gen.volume.error,
+            "matrix_element_squared": gen.matrix_element_squared,
+        }
+    else:
+        channels = [c.name for c in gen.process.phase_space.channels]
+        result |= {
+            "width_Ap_GeV": gen.process.width_Ap,
+            "channel_weights": dict(zip(channels, gen.sampler.alphas.tolist(), strict=True)),
+        }
     if args.json:
         print(json.dumps(result, indent=2))
     else:
@@ -93,10 +101,10 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     if n <= 0:
         raise CardError("-n: the number of events must be > 0")
     weighted = card["run"]["weighted"]
-    with ProgressBar(_integration_units(gen) + (0 if weighted else gen.settings.n_pilot), "integrate") as bar:
+    with ProgressBar(gen.setup_work(pilot=not weighted), "integrate") as bar:
         est = gen.cross_section(bar.update)
         if not weighted:
-            gen._prepare_unweighting(bar.update)
+            gen.prepare_unweighting(bar.update)
     header = card.text + "".join(f"\n# --set {o}" for o in card.overrides) + f"\n# seed = {seed}"
     with ProgressBar(n, "generate") as bar:
         events = gen.weighted(n, bar.update) if weighted else gen.unweighted(n, bar.update)
@@ -107,7 +115,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
             sqrt_s=gen.process.sqrt_s,
             sigma_fb=est.mean,
             sigma_err_fb=est.error,
-            ctau_phi_mm=phi_widths(gen.process.model).ctau_mm,
+            ctau_phi_mm=phi_widths(gen.process.model).ctau_mm
+            if gen.settings.phi_decay != "none" or not gen.process.name.startswith("bkg_")
+            else 0.0,
             weighted=weighted,
             card_text=header,
             version=version,

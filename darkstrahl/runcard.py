@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from darkstrahl.gen.background import BackgroundProcess
 from darkstrahl.gen.errors import DarkstrahlError
 from darkstrahl.gen.generator import RunSettings
 from darkstrahl.gen.model import BENCHMARKS, DarkModel
@@ -137,8 +138,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "name": Key(
             str,
             "phi",
-            "signal process: e+e- -> phi chi chibar ('phi') or e+e- -> gamma phi chi chibar ('gamma_phi')",
-            choices=("phi", "gamma_phi"),
+            "process: signal e+e- -> phi chi chibar ('phi') or gamma phi chi chibar ('gamma_phi'), or the "
+            "flat phase-space backgrounds 'bkg_phi' (2 -> 3) and 'bkg_gamma_phi' (2 -> 4)",
+            choices=("phi", "gamma_phi", "bkg_phi", "bkg_gamma_phi"),
         ),
         "e_gamma_min": Key(
             float, 0.25, "photon generation cut: minimum energy in the CM frame", "GeV", _positive
@@ -158,10 +160,25 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "GeV",
             _positive,
         ),
+        "n_b": Key(
+            float,
+            1.0,
+            "backgrounds: expected events in the phi channel for analysis.luminosity",
+            "",
+            _positive,
+        ),
+        "ratio_gamma": Key(
+            float,
+            0.22,
+            "backgrounds: gamma-phi to phi background ratio (sigma(ee -> 3 gamma) / sigma(ee -> 2 gamma))",
+            "",
+            _positive,
+        ),
         "phi_decay": Key(
             str,
-            "all",
-            "phi decays: all modes by their BRs, only charged pairs (weight x BR), or none",
+            None,
+            "phi decays: all modes by their BRs, only charged pairs (weight x BR), or none "
+            "(default: 'all' for the signal, 'none' for the backgrounds)",
             choices=("all", "charged", "none"),
         ),
     },
@@ -189,6 +206,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
         "chunk_size": Key(int, 100_000, "events per batch in memory", "", _at_least_two),
         "weighted": Key(bool, False, "write weighted events instead of unweighted ones"),
+    },
+    "analysis": {
+        "luminosity": Key(
+            float, 10.0, "integrated luminosity (normalizes the backgrounds)", "ab^-1", _positive
+        ),
     },
 }
 
@@ -249,10 +271,20 @@ class Card:
                 raise CardError(f"model.{k}: must be set when model.benchmark is not")
         return DarkModel(m_Ap=m["m_Ap"], m_chi=m["m_chi"], m_phi=m["m_phi"], **couplings)
 
-    def process(self) -> SignalProcess:
-        """The :class:`~darkstrahl.gen.process.SignalProcess` of ``[process]``, ``[beams]`` and ``[run]``."""
+    def process(self) -> SignalProcess | BackgroundProcess:
+        """The signal or background process of ``[process]``, ``[beams]``, ``[run]`` and ``[analysis]``."""
         pr = self.values["process"]
         cuts = GenerationCuts(pr["e_gamma_min"], pr["theta_gamma_min"], pr["theta_gamma_max"])
+        if pr["name"].startswith("bkg_"):
+            return BackgroundProcess(
+                pr["name"],
+                self.model(),
+                sqrt_s=self.values["run"]["sqrt_s"],
+                n_b=pr["n_b"],
+                luminosity_ab=self.values["analysis"]["luminosity"],
+                ratio_gamma=pr["ratio_gamma"],
+                cuts=cuts,
+            )
         return SignalProcess(
             pr["name"],
             self.model(),
@@ -270,8 +302,14 @@ class Card:
             n_pilot=r["n_pilot"],
             max_overweight=r["max_overweight"],
             chunk_size=r["chunk_size"],
-            phi_decay=self.values["process"]["phi_decay"],
+            phi_decay=self._phi_decay(),
         )
+
+    def _phi_decay(self) -> str:
+        pr = self.values["process"]
+        if pr["phi_decay"] is not None:
+            return pr["phi_decay"]
+        return "none" if pr["name"].startswith("bkg_") else "all"
 
     def as_dict(self) -> dict[str, dict[str, Any]]:
         """Plain nested dictionary of every value (for JSON output)."""

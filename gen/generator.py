@@ -1,99 +1,30 @@
-"""Cross sections and event generation for one signal process (physics.md section 2).
+"""Cross sections and events of the signal processes (physics.md section 2).
 
 :class:`EventGenerator` runs, in order and from one seeded ``numpy.random.Generator``:
 
 1. adaptation of the multichannel sampler (:mod:`darkstrahl.gen.sampler`);
 2. the cross section from ``n_points`` fresh points;
 3. for unweighted events, a pilot run of ``n_pilot`` points that fixes w_max;
-4. accept-reject in vectorized batches, yielding :class:`~darkstrahl.gen.events.EventBatch` chunks of
-   at most ``chunk_size`` events (memory does not grow with the number of events).
+4. accept-reject in vectorized batches (:mod:`darkstrahl.gen.unweighting`, which also documents the
+   overweight policy), every event carrying a helicity configuration drawn from its |M_h|^2.
 
-Overweight policy: w_max is the smallest pilot weight such that the pilot weights above it carry at most a
-fraction ``max_overweight`` of the pilot cross section in their excess sum(w - w_max). An event with
-w > w_max is accepted and carries the weight w / w_max (> 1), so the sample stays unbiased; the fraction of
-such events and of the cross section they carry above w_max are reported in :attr:`EventGenerator.stats`.
-Readers that force unit weights (basf2) see that fraction as a bias.
+:func:`make_generator` returns the generator of any process, signal or background.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from .amplitudes import helicities_from_codes
-from .decays import decay_phi
-from .errors import ParameterError
-from .events import EventBatch
 from .process import SignalProcess
-from .sampler import Estimate, MultiChannelSampler, SamplerSettings
+from .sampler import Estimate, MultiChannelSampler
+from .unweighting import GenerationStats, Generator, Progress, RunSettings, choose_w_max, split
 
-Progress = Callable[[int], None]
-
-
-@dataclass(frozen=True)
-class RunSettings:
-    """Numbers of a generation run (card section ``[run]`` and ``[process] phi_decay``)."""
-
-    n_points: int = 1_000_000  #: points for the cross section
-    n_pilot: int = 200_000  #: pilot points for w_max
-    max_overweight: float = 1e-4  #: fraction of sigma allowed above w_max (see module docstring)
-    chunk_size: int = 100_000  #: events per yielded batch
-    phi_decay: str = "all"  #: "all", "charged" or "none"
-    sampler: SamplerSettings = field(default_factory=SamplerSettings)
-
-    def __post_init__(self) -> None:
-        if self.phi_decay not in ("all", "charged", "none"):
-            raise ParameterError("process.phi_decay", "must be 'all', 'charged' or 'none'", self.phi_decay)
-        if not 0.0 <= self.max_overweight < 0.5:
-            raise ParameterError("run.max_overweight", "must lie in [0, 0.5)", self.max_overweight)
-        for name in ("n_points", "n_pilot", "chunk_size"):
-            if getattr(self, name) < 2:
-                raise ParameterError(f"run.{name}", "must be >= 2", getattr(self, name))
+__all__ = ["EventGenerator", "GenerationStats", "RunSettings", "choose_w_max", "make_generator", "split"]
 
 
-def choose_w_max(weights: np.ndarray, max_overweight: float) -> float:
-    """Smallest w_max with sum(max(w - w_max, 0)) <= max_overweight * sum(w) (0 gives max(w))."""
-    w = np.sort(weights[weights > 0])[::-1]
-    if w.size == 0:
-        raise ParameterError("process", "the pilot run found no point with a non-zero weight")
-    budget = max_overweight * w.sum()
-    # excess(k) = sum_{i<k} (w_i - w_k) for w_max = w_k, non-decreasing in k
-    excess = np.cumsum(w) - w * np.arange(1, w.size + 1)
-    k = int(np.searchsorted(excess, budget, side="right")) - 1
-    return float(w[max(k, 0)])
-
-
-@dataclass
-class GenerationStats:
-    """Bookkeeping of the unweighting (all weights in fb)."""
-
-    w_max: float = 0.0
-    n_trials: int = 0
-    n_accepted: int = 0
-    n_overweight: int = 0
-    sum_w: float = 0.0
-    sum_w2: float = 0.0
-    sum_excess: float = 0.0
-
-    @property
-    def efficiency(self) -> float:
-        """Unweighting efficiency <w> / w_max over the trials."""
-        return self.sum_w / (self.n_trials * self.w_max) if self.n_trials and self.w_max else 0.0
-
-    @property
-    def overweight_event_fraction(self) -> float:
-        return self.n_overweight / self.n_accepted if self.n_accepted else 0.0
-
-    @property
-    def overweight_sigma_fraction(self) -> float:
-        """Fraction of the cross section above w_max, sum(w - w_max)_+ / sum(w), over the trials."""
-        return self.sum_excess / self.sum_w if self.sum_w else 0.0
-
-
-class EventGenerator:
-    """Adaptive integration and unweighted or weighted event generation for ``process``."""
+class EventGenerator(Generator):
+    """Adaptive integration and unweighted or weighted event generation for a signal ``process``."""
 
     def __init__(self, process: SignalProcess, seed: int, settings: RunSettings | None = None) -> None:
         self.process = process
@@ -106,6 +37,14 @@ class EventGenerator:
         self.sigma: Estimate | None = None
         self.stats = GenerationStats()
 
+    @property
+    def batch_size(self) -> int:
+        return self.sampler.settings.batch
+
+    def setup_work(self, pilot: bool) -> int:
+        s = self.sampler.settings
+        return s.n_iterations * s.n_per_iteration + super().setup_work(pilot)
+
     def cross_section(self, progress: Progress | None = None) -> Estimate:
         """Adapt (once) and integrate: sigma [fb] with its Monte Carlo error."""
         if not self._adapted:
@@ -115,99 +54,21 @@ class EventGenerator:
             self.sigma = self.sampler.integrate(self.settings.n_points, progress)
         return self.sigma
 
-    def _prepare_unweighting(self, progress: Progress | None) -> None:
-        self.cross_section(progress)
-        if self.stats.w_max == 0.0:
-            weights = np.concatenate(
-                [
-                    self.sampler.sample(m).weights
-                    for m in _split(self.settings.n_pilot, self.sampler.settings.batch)
-                ]
-            )
-            self.stats.w_max = choose_w_max(weights, self.settings.max_overweight)
-            if progress is not None:
-                progress(self.settings.n_pilot)
-
-    def unweighted(self, n: int, progress: Progress | None = None) -> Iterator[EventBatch]:
-        """Yield ``n`` unweighted events in chunks (each event weight 1, or w / w_max > 1 if overweight)."""
-        self._prepare_unweighting(progress)
+    def _draw(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         proc = self.process
-        # from here on the integrand also draws each point's helicity configuration (same rng)
+        # events carry a helicity configuration drawn with the same rng as everything else
         self.sampler.integrand = lambda p: proc.integrand_and_helicity(p, self.rng.random(p.shape[0]))
-        st = self.stats
-        chunk = self.settings.chunk_size
-        produced = 0
-        pending: list[tuple[np.ndarray, np.ndarray]] = []
-        n_pending = 0
-        while produced < n:
-            smp = self.sampler.sample(self.sampler.settings.batch)
-            w = smp.weights
-            st.n_trials += w.size
-            st.sum_w += float(w.sum())
-            st.sum_w2 += float((w * w).sum())
-            st.sum_excess += float(np.maximum(w - st.w_max, 0.0).sum())
-            acc = self.rng.random(w.size) * st.w_max < w
-            if np.any(acc):
-                hel = helicities_from_codes(proc.name, smp.aux[acc], smp.momenta.shape[1])
-                pending.append((smp.momenta[acc], np.maximum(w[acc] / st.w_max, 1.0), hel))
-                n_pending += int(acc.sum())
-            while n_pending >= chunk or (n_pending > 0 and produced + n_pending >= n):
-                take = min(chunk, n - produced)
-                p, ww, hh = (np.concatenate([item[j] for item in pending]) for j in range(3))
-                pending = [(p[take:], ww[take:], hh[take:])] if p.shape[0] > take else []
-                n_pending = p.shape[0] - take if p.shape[0] > take else 0
-                batch = self._finish(p[:take], ww[:take], weighted=False, helicities=hh[:take])
-                st.n_accepted += take
-                st.n_overweight += int(np.count_nonzero(ww[:take] > 1.0))
-                produced += take
-                if progress is not None:
-                    progress(take)
-                yield batch
-                if produced >= n:
-                    break
-
-    def weighted(self, n: int, progress: Progress | None = None) -> Iterator[EventBatch]:
-        """Yield ``n`` weighted events in chunks; weights in fb with mean = sigma."""
-        self.cross_section(progress)
-        proc = self.process
-        self.sampler.integrand = lambda p: proc.integrand_and_helicity(p, self.rng.random(p.shape[0]))
-        for m in _split(n, self.settings.chunk_size):
-            smp = self.sampler.sample(m)
-            if progress is not None:
-                progress(m)
-            hel = helicities_from_codes(proc.name, smp.aux, smp.momenta.shape[1])
-            yield self._finish(smp.momenta, smp.weights, weighted=True, helicities=hel)
-
-    # ------------------------------------------------------------------ event record
-    def _finish(
-        self, momenta: np.ndarray, weights: np.ndarray, weighted: bool, helicities: np.ndarray
-    ) -> EventBatch:
-        proc = self.process
-        n, k = momenta.shape[0], momenta.shape[1]
-        status = np.ones((n, k), dtype=np.int8)
-        status[:, :2] = -1
-        mothers = np.full(k, -1, dtype=np.int8)
-        sigma = self.sigma or Estimate(float("nan"), float("nan"), 0)
-        batch = EventBatch(
-            process=proc.name,
-            momenta=momenta,
-            pdg=np.tile(np.array(proc.pdg, dtype=np.int32), (n, 1)),
-            status=status,
-            mothers=mothers,
-            helicities=helicities,
-            weights=weights.astype(np.float64),
-            phi_ctau_mm=np.full(n, np.nan),
-            decay_mode=np.full(n, -1, dtype=np.int8),
-            phi_index=proc.particles.index("phi"),
-            sqrt_s=proc.sqrt_s,
-            weighted=weighted,
-            info={"sigma_fb": sigma.mean, "sigma_err_fb": sigma.error},
-        )
-        if self.settings.phi_decay != "none":
-            batch = decay_phi(batch, proc.model, self.rng, self.settings.phi_decay == "charged")
-        return batch
+        smp = self.sampler.sample(n)
+        self.sampler.integrand = proc.integrand
+        return smp.momenta, smp.weights, helicities_from_codes(proc.name, smp.aux, smp.momenta.shape[1])
 
 
-def _split(n: int, size: int) -> list[int]:
-    """``n`` as a list of batch sizes of at most ``size``."""
-    return [size] * (n // size) + ([n % size] if n % size else [])
+def make_generator(process: object, seed: int, settings: RunSettings | None = None) -> Generator:
+    """The generator of a signal (:class:`SignalProcess`) or background process."""
+    from .background import BackgroundGenerator, BackgroundProcess
+
+    if isinstance(process, BackgroundProcess):
+        return BackgroundGenerator(process, seed, settings)
+    if isinstance(process, SignalProcess):
+        return EventGenerator(process, seed, settings)
+    raise TypeError(f"no generator for {process!r}")

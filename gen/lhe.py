@@ -18,7 +18,7 @@ from .atomic import atomic_output
 from .events import EventBatch
 
 FB_TO_PB = 1e-3
-LPRUP = {"phi": 1, "gamma_phi": 2}
+LPRUP = {"phi": 1, "gamma_phi": 2, "bkg_phi": 3, "bkg_gamma_phi": 4}
 
 
 def _header(generator: str, version: str, card_text: str) -> str:

@@ -9,7 +9,7 @@ generation cuts to the matrix elements of :mod:`darkstrahl.gen.amplitudes` and t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -70,7 +70,7 @@ class SignalProcess:
     model: DarkModel
     sqrt_s: float = 10.58
     pol_em: float = 0.0
-    cuts: GenerationCuts = GenerationCuts()
+    cuts: GenerationCuts = field(default_factory=GenerationCuts)
     ap_width: float | None = None
 
     def __post_init__(self) -> None:
