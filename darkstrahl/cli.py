@@ -7,6 +7,7 @@ Errors caused by the input print one line on stderr and exit with code 2.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -35,7 +36,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
     from darkstrahl.info import format_summary, summary
 
     card = load_card(args.card, args.overrides)
-    info = summary(card.model(), card["run"]["sqrt_s"])
+    info = summary(card.model(), card.sqrt_s())
     print(json.dumps(info, indent=2) if args.json else format_summary(info))
     return 0
 
@@ -91,6 +92,7 @@ def _cmd_xsec(args: argparse.Namespace) -> int:
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     from darkstrahl import __version__ as version
+    from darkstrahl.detector.beams import transform
     from darkstrahl.gen.lhe import write_lhe
     from darkstrahl.gen.widths import phi_widths
 
@@ -106,8 +108,15 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         if not weighted:
             gen.prepare_unweighting(bar.update)
     header = card.text + "".join(f"\n# --set {o}" for o in card.overrides) + f"\n# seed = {seed}"
+    beams = card.beams()
+    lab = args.frame == "lab"
     with ProgressBar(n, "generate") as bar:
         events = gen.weighted(n, bar.update) if weighted else gen.unweighted(n, bar.update)
+        if lab:
+            matrix = beams.cm_to_lab()
+            events = (
+                dataclasses.replace(b, momenta=transform(b.momenta, matrix), frame="lab") for b in events
+            )
         written = write_lhe(
             args.output,
             events,
@@ -119,6 +128,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
             if gen.settings.phi_decay != "none" or not gen.process.name.startswith("bkg_")
             else 0.0,
             weighted=weighted,
+            beam_energies=(beams.e_her, beams.e_ler) if lab else None,
             card_text=header,
             version=version,
             force=args.force,
@@ -169,6 +179,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="output file (.lhe)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the card's run.seed)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    p.add_argument(
+        "--frame",
+        choices=("cm", "lab"),
+        default="cm",
+        help="centre-of-mass frame (e- along +z; default) or Belle II lab frame (the beams of [beams])",
+    )
     p.set_defaults(func=_cmd_generate)
 
     p = sub.add_parser("cards", help="list the built-in run cards")

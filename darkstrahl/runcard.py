@@ -1,9 +1,9 @@
 """Run cards: TOML files with a fixed, documented schema.
 
-A card has sections (``[model]``, ``[process]``, ``[beams]``, ``[run]``); every key has a type, a default,
-a unit and a rule (:data:`SCHEMA`). Unknown sections or keys, wrong types and values that break a
-rule are errors naming the key (and the closest valid key). Built-in cards ship as package data in
-``darkstrahl.cards`` and are addressed by name (``b1``) or by path.
+A card has sections (``[model]``, ``[process]``, ``[beams]``, ``[run]``, ``[detector]``,
+``[analysis]``); every key has a type, a default, a unit and a rule (:data:`SCHEMA`). Unknown sections or
+keys, wrong types and values that break a rule are errors naming the key (and the closest valid key).
+Built-in cards ship as package data in ``darkstrahl.cards`` and are addressed by name (``b1``) or path.
 
 Overrides use dotted keys, ``section.key=value``, with the value parsed as a TOML value
 (``--set model.m_Ap=3.0 --set model.benchmark=B2``).
@@ -11,6 +11,7 @@ Overrides use dotted keys, ``section.key=value``, with the value parsed as a TOM
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 import sys
@@ -20,6 +21,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from darkstrahl.detector.acceptance import Acceptance
+from darkstrahl.detector.beams import Beams
+from darkstrahl.detector.belle2 import Belle2
+from darkstrahl.detector.regions import region
 from darkstrahl.gen.background import BackgroundProcess
 from darkstrahl.gen.errors import DarkstrahlError
 from darkstrahl.gen.generator import RunSettings
@@ -47,6 +52,10 @@ def _non_negative_int(v: int) -> str | None:
 
 def _positive_int(v: int) -> str | None:
     return None if v > 0 else "must be > 0"
+
+
+def _non_negative(v: float) -> str | None:
+    return None if v >= 0 and math.isfinite(v) else "must be finite and >= 0"
 
 
 def _at_least_two(v: int) -> str | None:
@@ -183,12 +192,37 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
     },
     "beams": {
+        "preset": Key(
+            str,
+            "SuperKEKB",
+            "beam preset: energies and crossing angles (basf2 beamparameters.py)",
+            choices=("SuperKEKB", "Y4S"),
+        ),
+        "e_her": Key(float, None, "e- (HER) energy, overrides the preset", "GeV", _positive),
+        "e_ler": Key(float, None, "e+ (LER) energy, overrides the preset", "GeV", _positive),
+        "angle_her": Key(float, None, "e- crossing angle about y, overrides the preset", "rad"),
+        "angle_ler": Key(
+            float, None, "e+ crossing angle about y (negative: pi - |angle|), overrides the preset", "rad"
+        ),
+        "energy_spread": Key(
+            bool,
+            False,
+            "Gaussian beam-energy spreads of SuperKEKB (5.13 / 2.375 MeV) in "
+            "the centre-of-mass to lab transform, per event",
+        ),
         "pol_em": Key(
             float, 0.0, "longitudinal polarization of the e- beam (+1: right-handed)", "", _polarization
         ),
     },
     "run": {
-        "sqrt_s": Key(float, 10.58, "centre-of-mass energy of the generation", "GeV", _positive),
+        "sqrt_s": Key(
+            float,
+            None,
+            "centre-of-mass energy of the generation (default: the beams' sqrt(s); "
+            "10.58 with the 7/4 GeV beams reproduces the reference study's choice)",
+            "GeV",
+            _positive,
+        ),
         "seed": Key(
             int, 12345, "seed of numpy.random.Generator (same seed, same events)", "", _non_negative_int
         ),
@@ -206,6 +240,40 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
         "chunk_size": Key(int, 100_000, "events per batch in memory", "", _at_least_two),
         "weighted": Key(bool, False, "write weighted events instead of unweighted ones"),
+    },
+    "detector": {
+        "region": Key(
+            str,
+            "displaced",
+            "phi decay region (physics.md 3): prompt 0-2, displaced 2-9, "
+            "instrumented 9-1100, invisible > 1100 mm, all; r_in/r_out override",
+            choices=("prompt", "displaced", "instrumented", "invisible", "all"),
+        ),
+        "r_in": Key(float, None, "inner transverse radius of a user-defined region", "mm", _non_negative),
+        "r_out": Key(float, None, "outer transverse radius of a user-defined region", "mm", _positive),
+        "vertex_mode": Key(
+            str,
+            "weight",
+            "'weight': every event weighted by P(region); 'sample': the vertex "
+            "drawn inside the region, P as weight",
+            choices=("weight", "sample"),
+        ),
+        "resolution": Key(
+            str,
+            "reference",
+            "'reference': E_gamma and m_chichi smeared directly (ECL formula); "
+            "'objects': visible particles smeared, missing momentum reconstructed; 'none'",
+            choices=("reference", "objects", "none"),
+        ),
+        "n_copies": Key(int, 100, "Gaussian copies per event (weight / n_copies)", "", _positive_int),
+        "apply_acceptance": Key(
+            bool,
+            False,
+            "multiply weights by the lab acceptance flags (CDC tracks, ECL photon regions, photon threshold)",
+        ),
+        "photon_e_min": Key(
+            float, 0.1, "lab photon energy threshold of the acceptance", "GeV", _non_negative
+        ),
     },
     "analysis": {
         "luminosity": Key(
@@ -279,7 +347,7 @@ class Card:
             return BackgroundProcess(
                 pr["name"],
                 self.model(),
-                sqrt_s=self.values["run"]["sqrt_s"],
+                sqrt_s=self.sqrt_s(),
                 n_b=pr["n_b"],
                 luminosity_ab=self.values["analysis"]["luminosity"],
                 ratio_gamma=pr["ratio_gamma"],
@@ -288,10 +356,36 @@ class Card:
         return SignalProcess(
             pr["name"],
             self.model(),
-            sqrt_s=self.values["run"]["sqrt_s"],
+            sqrt_s=self.sqrt_s(),
             pol_em=self.values["beams"]["pol_em"],
             cuts=cuts,
             ap_width=pr["ap_width"],
+        )
+
+    def beams(self) -> Beams:
+        """The :class:`~darkstrahl.detector.beams.Beams` of ``[beams]`` (preset, then explicit overrides)."""
+        b = self.values["beams"]
+        beams = Beams.preset(b["preset"], with_spread=b["energy_spread"])
+        over = {k: b[k] for k in ("e_her", "e_ler", "angle_her", "angle_ler") if b[k] is not None}
+        return dataclasses.replace(beams, **over) if over else beams
+
+    def sqrt_s(self) -> float:
+        """Generation energy [GeV]: ``run.sqrt_s`` or the beams' sqrt(s)."""
+        value = self.values["run"]["sqrt_s"]
+        return self.beams().sqrt_s if value is None else value
+
+    def detector(self) -> Belle2:
+        """The :class:`~darkstrahl.detector.belle2.Belle2` model of ``[detector]`` and ``[beams]``."""
+        d = self.values["detector"]
+        reg = region(d["region"], d["r_in"], d["r_out"])
+        return Belle2(
+            beams=self.beams(),
+            region=reg,
+            vertex_mode=d["vertex_mode"],
+            resolution=d["resolution"],
+            n_copies=d["n_copies"],
+            acceptance=Acceptance(photon_e_min=d["photon_e_min"]),
+            apply_acceptance=d["apply_acceptance"],
         )
 
     def run_settings(self) -> RunSettings:

@@ -45,7 +45,7 @@ DAUGHTER_MASS: dict[str, float] = {
     "other": 0.0,
 }
 CHARGED_MODES: tuple[str, ...] = ("ee", "mumu", "pipm", "KpKm")
-_MASS_TABLE = np.array([DAUGHTER_MASS[m] for m in DECAY_MODES])
+DAUGHTER_MASS_TABLE = np.array([DAUGHTER_MASS[m] for m in DECAY_MODES])
 _PDG_TABLE = np.array([DAUGHTERS[m] for m in DECAY_MODES], dtype=np.int32)
 
 
@@ -94,7 +94,7 @@ def decay_phi(
     i_phi = batch.phi_index
     p_phi = batch.momenta[:, i_phi]
     mphi = model.m_phi
-    md = _MASS_TABLE[mode_index]
+    md = DAUGHTER_MASS_TABLE[mode_index]
     pstar = np.sqrt(np.maximum(0.25 * mphi**2 - md**2, 0.0))
     sin_t = np.sqrt(1.0 - cos_t**2)
     d1 = np.stack(

@@ -28,11 +28,18 @@ def _header(generator: str, version: str, card_text: str) -> str:
     )
 
 
-def _init(process: str, sqrt_s: float, sigma_fb: float, err_fb: float, xmax_pb: float, weighted: bool) -> str:
-    e = 0.5 * sqrt_s
+def _init(
+    process: str,
+    energies: tuple[float, float],
+    sigma_fb: float,
+    err_fb: float,
+    xmax_pb: float,
+    weighted: bool,
+) -> str:
+    e1, e2 = energies
     idwtup = 4 if weighted else 3
     return (
-        f"<init>\n 11 -11 {e:.10e} {e:.10e} 0 0 0 0 {idwtup} 1\n"
+        f"<init>\n 11 -11 {e1:.10e} {e2:.10e} 0 0 0 0 {idwtup} 1\n"
         f" {sigma_fb * FB_TO_PB:.10e} {err_fb * FB_TO_PB:.10e} {xmax_pb:.10e} {LPRUP[process]}\n</init>\n"
     )
 
@@ -78,17 +85,21 @@ def write_lhe(
     sigma_err_fb: float,
     ctau_phi_mm: float,
     weighted: bool,
+    beam_energies: tuple[float, float] | None = None,
     card_text: str = "",
     generator: str = "darkstrahl",
     version: str = "",
     force: bool = False,
 ) -> int:
-    """Write ``batches`` to ``path`` atomically; returns the number of events written."""
+    """Write ``batches`` to ``path`` atomically; returns the number of events written.
+
+    ``beam_energies`` (e-, e+) [GeV] go into the init block (default sqrt_s / 2 each: the CM frame)."""
     count = 0
     sigma_pb = sigma_fb * FB_TO_PB
     with atomic_output(path, force=force) as out:
         out.write(_header(generator, version, card_text))
-        out.write(_init(process, sqrt_s, sigma_fb, sigma_err_fb, sigma_pb, weighted))
+        energies = beam_energies if beam_energies is not None else (0.5 * sqrt_s, 0.5 * sqrt_s)
+        out.write(_init(process, energies, sigma_fb, sigma_err_fb, sigma_pb, weighted))
         for batch in batches:
             _write_events(out, batch, sigma_pb, ctau_phi_mm)
             count += len(batch)

@@ -212,7 +212,7 @@ def test_generate_cli_writes_lhe(tmp_path: Path, capsys: pytest.CaptureFixture[s
     lhe = pylhe.LHEFile.fromfile(str(out))
     events = list(lhe.events)
     assert len(events) == 500
-    assert lhe.init.initInfo.beamA == 11 and lhe.init.initInfo.energyA == pytest.approx(5.29)
+    assert lhe.init.initInfo.beamA == 11 and lhe.init.initInfo.energyA == pytest.approx(10.5739 / 2, abs=1e-4)
     ids = [p.id for p in events[0].particles]
     assert ids[:6] == [11, -11, 22, 54, 52, -52]
     # refuses to overwrite, and leaves the file untouched
