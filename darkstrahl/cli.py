@@ -147,6 +147,87 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_scan(args: argparse.Namespace) -> int:
+    import os
+    import time
+
+    from darkstrahl import __version__ as version
+    from darkstrahl.analysis import plots
+    from darkstrahl.analysis.output import write_record, write_tables
+    from darkstrahl.analysis.scan import run_scan
+
+    card = load_card(args.card, args.overrides)
+    settings = card.scan_settings()
+    keys = card.scan_keys()
+    outdir = Path(args.output)
+    outdir.mkdir(parents=True, exist_ok=True)
+    workers = args.workers if args.workers is not None else card["analysis"]["workers"]
+    workers = workers or (os.cpu_count() or 1)
+    start = time.perf_counter()
+    with ProgressBar(len(keys), "scan") as bar:
+        results = run_scan(keys, settings, workers=workers, progress=bar.update)
+    wall = time.perf_counter() - start
+    files = write_tables(outdir, results, settings)
+    lumi = settings.luminosity_ab
+    files += plots.plot_cross_sections(results, outdir, lumi, settings.eps)
+    gamma = [r for r in results if r.key.channel == "gamma_phi"]
+    if gamma:
+        ref = min(gamma, key=lambda r: abs(r.key.m_Ap - card.model().m_Ap) + 100 * (r.key.benchmark != "B1"))
+        files += plots.plot_dalitz(ref, outdir, lumi, settings.sqrt_s)
+    files += plots.plot_regime_map(outdir, lumi, settings.sqrt_s, settings.cuts.e_min)
+    shown = []
+    for channel in ("phi", "gamma_phi"):
+        cands = [r for r in results if r.key.channel == channel]
+        if cands:
+            shown.append(
+                min(
+                    cands,
+                    key=lambda r: (
+                        abs(r.key.m_Ap - card.model().m_Ap)
+                        + 100 * (r.key.benchmark != (card.model().benchmark or "B1"))
+                    ),
+                )
+            )
+    if len(shown) == 2:
+        files += plots.plot_distributions(shown, outdir, lumi)
+    files += plots.plot_reach(
+        results, outdir, lumi, settings.theta_for_eps_reach, settings.eps_for_theta_reach
+    )
+    if len({n for r in results for n in r.eps_reach}) > 1:
+        files += plots.plot_reach_ratio(results, outdir, lumi)
+    record = {
+        "card": card.as_dict(),
+        "card_source": card.source,
+        "card_text": card.text,
+        "overrides": card.overrides,
+        "version": version,
+        "seed": settings.seed,
+        "seeds": "numpy SeedSequence(seed, spawn_key=(crc32(key),))",
+        "n_events_per_sample": settings.n_events,
+        "n_points": len(keys),
+        "workers": workers,
+        "wall_time_s": wall,
+        "sqrt_s_GeV": settings.sqrt_s,
+        "luminosity_ab": lumi,
+        "tasks": [
+            {
+                "key": r.key.label,
+                "sigma_fb": r.sigma_fb,
+                "sigma_err_fb": r.sigma_err_fb,
+                "ctau_mm": r.ctau_mm,
+                "n_events": r.n_events,
+            }
+            for r in results
+        ],
+    }
+    files.append(write_record(outdir, record))
+    print(
+        f"scan: {len(keys)} tasks in {wall:.1f} s on {workers} worker(s); "
+        f"wrote {len(files)} files to {outdir}"
+    )
+    return 0
+
+
 def _cmd_cards(args: argparse.Namespace) -> int:
     if args.explain:
         print(explain())
@@ -186,6 +267,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="centre-of-mass frame (e- along +z; default) or Belle II lab frame (the beams of [beams])",
     )
     p.set_defaults(func=_cmd_generate)
+
+    p = sub.add_parser("scan", help="sensitivity scan: efficiency table, eps and theta reach, plots")
+    _add_card_args(p)
+    p.add_argument("-o", "--output", required=True, help="output directory")
+    p.add_argument("--workers", type=int, default=None, help="local worker processes (default: the card's)")
+    p.set_defaults(func=_cmd_scan)
 
     p = sub.add_parser("cards", help="list the built-in run cards")
     p.add_argument("--explain", action="store_true", help="document every card key")

@@ -21,6 +21,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from darkstrahl.analysis.scan import PointKey, ScanSettings, mass_points
 from darkstrahl.detector.acceptance import Acceptance
 from darkstrahl.detector.beams import Beams
 from darkstrahl.detector.belle2 import Belle2
@@ -84,24 +87,35 @@ class Key:
     unit: str = ""
     check: Callable[[Any], str | None] | None = None
     choices: tuple[Any, ...] | None = None
+    item: type | None = None  #: element type when ``type`` is list (the value becomes a tuple)
 
     def validate(self, where: str, value: Any) -> Any:
         """Return ``value`` converted to the key's type, or raise :class:`CardError`."""
-        if self.type is float:
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise CardError(f"{where}: expected a number, got {type(value).__name__} {value!r}")
-            value = float(value)
-        elif self.type is int:
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise CardError(f"{where}: expected an integer, got {type(value).__name__} {value!r}")
-        elif not isinstance(value, self.type):
-            raise CardError(f"{where}: expected {self.type.__name__}, got {type(value).__name__} {value!r}")
-        if self.choices is not None and value not in self.choices:
-            raise CardError(f"{where}: must be one of {list(self.choices)}, got {value!r}")
+        if self.type is list:
+            if not isinstance(value, list) or not value:
+                raise CardError(f"{where}: expected a non-empty list, got {type(value).__name__} {value!r}")
+            assert self.item is not None
+            value = tuple(self._scalar(f"{where}[{i}]", v, self.item) for i, v in enumerate(value))
+        else:
+            value = self._scalar(where, value, self.type)
         if self.check is not None:
             rule = self.check(value)
             if rule:
                 raise CardError(f"{where}: {rule} (got {value!r})")
+        return value
+
+    def _scalar(self, where: str, value: Any, typ: type) -> Any:
+        if typ is float:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise CardError(f"{where}: expected a number, got {type(value).__name__} {value!r}")
+            value = float(value)
+        elif typ is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise CardError(f"{where}: expected an integer, got {type(value).__name__} {value!r}")
+        elif not isinstance(value, typ):
+            raise CardError(f"{where}: expected {typ.__name__}, got {type(value).__name__} {value!r}")
+        if self.choices is not None and value not in self.choices:
+            raise CardError(f"{where}: must be one of {list(self.choices)}, got {value!r}")
         return value
 
 
@@ -279,6 +293,35 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "luminosity": Key(
             float, 10.0, "integrated luminosity (normalizes the backgrounds)", "ab^-1", _positive
         ),
+        "benchmarks": Key(list, ("B1", "B2", "B3"), "scan: benchmarks", item=str, choices=tuple(BENCHMARKS)),
+        "channels": Key(list, ("phi", "gamma_phi"), "scan: channels", item=str, choices=("phi", "gamma_phi")),
+        "m_Ap_min": Key(float, 1.2, "scan: first m_A'", "GeV", _positive),
+        "m_Ap_step": Key(float, 0.3, "scan: m_A' step", "GeV", _positive),
+        "m_Ap_max": Key(
+            float, None, "scan: last m_A' (default: the m_phi limit or the kinematic limit)", "GeV", _positive
+        ),
+        "m_phi_max": Key(float, 1.25, "scan: largest m_phi (the width tables' validity)", "GeV", _positive),
+        "n_b": Key(
+            list,
+            (1.0, 1e4),
+            "scan: expected background events N_b in the phi channel",
+            "",
+            item=float,
+            check=lambda v: None if all(x > 0 for x in v) else "every N_b must be > 0",
+        ),
+        "theta_for_eps_reach": Key(
+            float, 1.27e-4, "scan: theta at which the eps reach is computed", "rad", _positive
+        ),
+        "eps_for_theta_reach": Key(
+            float, 1e-4, "scan: eps at which the theta region is computed", "", _positive
+        ),
+        "theta_min": Key(float, 1e-7, "scan: smallest theta of the theta grid", "rad", _positive),
+        "theta_max": Key(float, 0.5, "scan: largest theta of the theta grid", "rad", _positive),
+        "theta_points": Key(int, 40, "scan: points of the logarithmic theta grid", "", _at_least_two),
+        "n_events": Key(
+            int, 100_000, "scan: generated events per sample (signal and background)", "", _at_least_two
+        ),
+        "workers": Key(int, 0, "scan: local worker processes (0: all cores)", "", _non_negative_int),
     },
 }
 
@@ -387,6 +430,48 @@ class Card:
             acceptance=Acceptance(photon_e_min=d["photon_e_min"]),
             apply_acceptance=d["apply_acceptance"],
         )
+
+    def scan_settings(self) -> ScanSettings:
+        """The scan settings of the card (:class:`~darkstrahl.analysis.scan.ScanSettings`); the reference
+        eps and theta of the efficiency table are those of ``[model]``."""
+        a = self.values["analysis"]
+        m = self.values["model"]
+        pr = self.values["process"]
+        couplings = {
+            k: m[k]
+            for k in ("g_chi", "eps", "theta", "q_Phi", "q_chi", "eps_convention", "phi_widths", "general")
+        }
+        if not a["theta_min"] < a["theta_max"] < math.pi / 2:
+            raise CardError("analysis.theta_min/theta_max: need theta_min < theta_max < pi/2")
+        return ScanSettings(
+            couplings=couplings,
+            sqrt_s=self.sqrt_s(),
+            detector=self.detector(),
+            cuts=GenerationCuts(pr["e_gamma_min"], pr["theta_gamma_min"], pr["theta_gamma_max"]),
+            luminosity_ab=a["luminosity"],
+            n_events=a["n_events"],
+            n_b=a["n_b"],
+            ratio_gamma=pr["ratio_gamma"],
+            theta_for_eps_reach=a["theta_for_eps_reach"],
+            eps_for_theta_reach=a["eps_for_theta_reach"],
+            theta_grid=tuple(
+                np.logspace(math.log10(a["theta_min"]), math.log10(a["theta_max"]), a["theta_points"])
+            ),
+            seed=self.values["run"]["seed"],
+        )
+
+    def scan_keys(self) -> list[PointKey]:
+        """Every (benchmark, m_A', channel) of ``[analysis]``."""
+        a = self.values["analysis"]
+        keys = []
+        for bench in a["benchmarks"]:
+            for m in mass_points(
+                bench, a["m_Ap_min"], a["m_Ap_step"], a["m_phi_max"], self.sqrt_s(), a["m_Ap_max"]
+            ):
+                keys += [PointKey(bench, m, ch) for ch in a["channels"]]
+        if not keys:
+            raise CardError("analysis: the m_A' range of the card contains no mass point")
+        return keys
 
     def run_settings(self) -> RunSettings:
         """The :class:`~darkstrahl.gen.generator.RunSettings` of ``[run]`` and ``[process] phi_decay``."""

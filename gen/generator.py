@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .amplitudes import helicities_from_codes
+from .errors import ParameterError
 from .process import SignalProcess
 from .sampler import Estimate, MultiChannelSampler
 from .unweighting import GenerationStats, Generator, Progress, RunSettings, choose_w_max, split
@@ -45,11 +46,25 @@ class EventGenerator(Generator):
         s = self.sampler.settings
         return s.n_iterations * s.n_per_iteration + super().setup_work(pilot)
 
-    def cross_section(self, progress: Progress | None = None) -> Estimate:
-        """Adapt (once) and integrate: sigma [fb] with its Monte Carlo error."""
+    def adapt(self, progress: Progress | None = None) -> None:
+        """Adapt the sampler (once)."""
         if not self._adapted:
             self.sampler.adapt(progress)
             self._adapted = True
+
+    def prepare_weighted(self, progress: Progress | None = None) -> None:
+        """Weighted events need the adapted sampler, and sigma only if ``n_points`` > 0."""
+        self.adapt(progress)
+        if self.settings.n_points > 0:
+            self.cross_section(progress)
+
+    def cross_section(self, progress: Progress | None = None) -> Estimate:
+        """Adapt (once) and integrate: sigma [fb] with its Monte Carlo error."""
+        self.adapt(progress)
+        if self.settings.n_points < 2:
+            raise ParameterError(
+                "run.n_points", "a cross section needs n_points >= 2", self.settings.n_points
+            )
         if self.sigma is None:
             self.sigma = self.sampler.integrate(self.settings.n_points, progress)
         return self.sigma

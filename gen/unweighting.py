@@ -33,7 +33,7 @@ Progress = Callable[[int], None]
 class RunSettings:
     """Numbers of a generation run (card section ``[run]`` and ``[process] phi_decay``)."""
 
-    n_points: int = 1_000_000  #: points for the cross section
+    n_points: int = 1_000_000  #: points for the cross section (0: none; weighted events only, signal)
     n_pilot: int = 200_000  #: pilot points for w_max
     max_overweight: float = 1e-4  #: fraction of sigma allowed above w_max (see module docstring)
     chunk_size: int = 100_000  #: events per yielded batch
@@ -45,9 +45,11 @@ class RunSettings:
             raise ParameterError("process.phi_decay", "must be 'all', 'charged' or 'none'", self.phi_decay)
         if not 0.0 <= self.max_overweight < 0.5:
             raise ParameterError("run.max_overweight", "must lie in [0, 0.5)", self.max_overweight)
-        for name in ("n_points", "n_pilot", "chunk_size"):
+        for name in ("n_pilot", "chunk_size"):
             if getattr(self, name) < 2:
                 raise ParameterError(f"run.{name}", "must be >= 2", getattr(self, name))
+        if self.n_points == 1 or self.n_points < 0:
+            raise ParameterError("run.n_points", "must be >= 2 (or 0: weighted events only)", self.n_points)
 
 
 def choose_w_max(weights: np.ndarray, max_overweight: float) -> float:
@@ -157,9 +159,13 @@ class Generator:
                 if produced >= n:
                     break
 
+    def prepare_weighted(self, progress: Progress | None = None) -> None:
+        """What weighted events need first (default: the cross section)."""
+        self.cross_section(progress)
+
     def weighted(self, n: int, progress: Progress | None = None) -> Iterator[EventBatch]:
         """Yield ``n`` weighted events in chunks; weights in fb with mean = sigma."""
-        self.cross_section(progress)
+        self.prepare_weighted(progress)
         for m in split(n, self.settings.chunk_size):
             p, w, hel = self._draw(m)
             if progress is not None:
