@@ -12,4 +12,12 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from an uninstalled checkout
     __version__ = "0+unknown"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "generate"]
+
+
+def __getattr__(name: str):
+    if name == "generate":
+        from darkstrahl.api import generate
+
+        return generate
+    raise AttributeError(name)

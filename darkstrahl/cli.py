@@ -7,7 +7,6 @@ Errors caused by the input print one line on stderr and exit with code 2.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -91,59 +90,24 @@ def _cmd_xsec(args: argparse.Namespace) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from darkstrahl import __version__ as version
-    from darkstrahl.detector.beams import transform
-    from darkstrahl.gen.lhe import write_lhe
-    from darkstrahl.gen.widths import phi_widths
+    from darkstrahl.events_out import EventWriterConfig, write_events
 
-    if Path(args.output).exists() and not args.force:
-        raise CardError(f"output file {args.output!r} exists: refusing to overwrite (use --force)")
-    card, seed, gen = _generator(args)
+    card = load_card(args.card, args.overrides)
+    out = card["output"]
+    path = args.output or out["path"]
+    if path is None:
+        raise CardError("output.path: no output file (give -o FILE or set output.path)")
+    if Path(path).exists() and not args.force:
+        raise CardError(f"output file {path!r} exists: refusing to overwrite (use --force)")
+    seed = card["run"]["seed"] if args.seed is None else args.seed
+    if seed < 0:
+        raise CardError("--seed: must be >= 0")
     n = card["run"]["n_events"] if args.n is None else args.n
     if n <= 0:
         raise CardError("-n: the number of events must be > 0")
-    weighted = card["run"]["weighted"]
-    with ProgressBar(gen.setup_work(pilot=not weighted), "integrate") as bar:
-        est = gen.cross_section(bar.update)
-        if not weighted:
-            gen.prepare_unweighting(bar.update)
-    header = card.text + "".join(f"\n# --set {o}" for o in card.overrides) + f"\n# seed = {seed}"
-    beams = card.beams()
-    lab = args.frame == "lab"
-    with ProgressBar(n, "generate") as bar:
-        events = gen.weighted(n, bar.update) if weighted else gen.unweighted(n, bar.update)
-        if lab:
-            matrix = beams.cm_to_lab()
-            events = (
-                dataclasses.replace(b, momenta=transform(b.momenta, matrix), frame="lab") for b in events
-            )
-        written = write_lhe(
-            args.output,
-            events,
-            process=gen.process.name,
-            sqrt_s=gen.process.sqrt_s,
-            sigma_fb=est.mean,
-            sigma_err_fb=est.error,
-            ctau_phi_mm=phi_widths(gen.process.model).ctau_mm
-            if gen.settings.phi_decay != "none" or not gen.process.name.startswith("bkg_")
-            else 0.0,
-            weighted=weighted,
-            beam_energies=(beams.e_her, beams.e_ler) if lab else None,
-            card_text=header,
-            version=version,
-            force=args.force,
-        )
-    st = gen.stats
-    print(
-        f"process {gen.process.name}: sigma = {est.mean:.6g} +- {est.error:.2g} fb; "
-        f"{written} {'weighted' if weighted else 'unweighted'} events written to {args.output}"
-    )
-    if not weighted:
-        print(
-            f"unweighting: efficiency {st.efficiency:.3f}, w_max = {st.w_max:.4g} fb; "
-            f"{st.overweight_event_fraction:.2%} of events overweight carrying "
-            f"{st.overweight_sigma_fraction:.3%} of sigma above w_max"
-        )
+    config = EventWriterConfig.from_card(card, fmt=args.format, frame=args.frame)
+    summary = write_events(card, path, n, seed, config, force=args.force, progress=ProgressBar)
+    print(summary)
     return 0
 
 
@@ -254,17 +218,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object (fb)")
     p.set_defaults(func=_cmd_xsec)
 
-    p = sub.add_parser("generate", help="generate events into an LHE file")
+    p = sub.add_parser("generate", help="generate events into an LHE or HepMC3 file")
     _add_card_args(p)
     p.add_argument("-n", type=int, default=None, help="number of events (default: the card's run.n_events)")
-    p.add_argument("-o", "--output", required=True, help="output file (.lhe)")
+    p.add_argument("-o", "--output", default=None, help="output file (default: output.path)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the card's run.seed)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.add_argument(
         "--frame",
         choices=("cm", "lab"),
-        default="cm",
-        help="centre-of-mass frame (e- along +z; default) or Belle II lab frame (the beams of [beams])",
+        default=None,
+        help="centre-of-mass frame (e- along +z) or the Belle II lab frame (default: output.frame)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("lhe", "hepmc3"),
+        default=None,
+        help="event file format (default: output.format; a path ending in .gz gzips LHE)",
     )
     p.set_defaults(func=_cmd_generate)
 

@@ -1,6 +1,6 @@
 """Run cards: TOML files with a fixed, documented schema.
 
-A card has sections (``[model]``, ``[process]``, ``[beams]``, ``[run]``, ``[detector]``,
+A card has sections (``[model]``, ``[process]``, ``[beams]``, ``[run]``, ``[detector]``, ``[output]``,
 ``[analysis]``); every key has a type, a default, a unit and a rule (:data:`SCHEMA`). Unknown sections or
 keys, wrong types and values that break a rule are errors naming the key (and the closest valid key).
 Built-in cards ship as package data in ``darkstrahl.cards`` and are addressed by name (``b1``) or path.
@@ -253,7 +253,6 @@ SCHEMA: dict[str, dict[str, Key]] = {
             _fraction,
         ),
         "chunk_size": Key(int, 100_000, "events per batch in memory", "", _at_least_two),
-        "weighted": Key(bool, False, "write weighted events instead of unweighted ones"),
     },
     "detector": {
         "region": Key(
@@ -288,6 +287,29 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "photon_e_min": Key(
             float, 0.1, "lab photon energy threshold of the acceptance", "GeV", _non_negative
         ),
+    },
+    "output": {
+        "format": Key(
+            str, "lhe", "event file format (a path ending in .gz gzips LHE)", choices=("lhe", "hepmc3")
+        ),
+        "frame": Key(
+            str,
+            "cm",
+            "centre-of-mass frame (e- along +z) or the Belle II lab frame of [beams]",
+            choices=("cm", "lab"),
+        ),
+        "path": Key(str, None, "output file (the -o option overrides it)"),
+        "weighted": Key(bool, False, "write weighted events (weights in pb) instead of unweighted ones"),
+        "force_region": Key(
+            str,
+            "none",
+            "sample the phi decay vertex inside this region and multiply the "
+            "event weight by its probability (for full simulation)",
+            choices=("none", "prompt", "displaced", "instrumented", "invisible", "all"),
+        ),
+        "pdg_chi": Key(int, 52, "PDG id written for chi (PDG MC numbering: 52)"),
+        "pdg_phi": Key(int, 54, "PDG id written for phi (PDG MC numbering: 54)"),
+        "pdg_Ap": Key(int, 55, "PDG id written for A' (PDG MC numbering: 55)"),
     },
     "analysis": {
         "luminosity": Key(

@@ -214,7 +214,7 @@ def test_generate_cli_writes_lhe(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert len(events) == 500
     assert lhe.init.initInfo.beamA == 11 and lhe.init.initInfo.energyA == pytest.approx(10.5739 / 2, abs=1e-4)
     ids = [p.id for p in events[0].particles]
-    assert ids[:6] == [11, -11, 22, 54, 52, -52]
+    assert ids[:8] == [11, -11, 22, 55, 54, 55, 52, -52]  # with the two intermediate A'
     # refuses to overwrite, and leaves the file untouched
     before = out.read_bytes()
     assert main(args) == 2

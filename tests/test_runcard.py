@@ -106,3 +106,29 @@ def test_explain_documents_every_key() -> None:
         assert f"[{section}]" in text
         for name in keys:
             assert f"  {name} (" in text
+
+
+def test_every_builtin_card_is_valid() -> None:
+    for name in builtin_cards():
+        card = load_card(name)
+        card.model()
+        card.process()
+        card.run_settings()
+        card.detector()
+        if name == "reference_study":
+            assert len(card.scan_keys()) == 144
+            assert card.model().q_Phi == 2.0 and card.sqrt_s() == 10.58
+    assert load_card("basf2")["output"]["frame"] == "cm"
+
+
+def test_list_keys_and_output_section() -> None:
+    with pytest.raises(CardError, match=r"analysis\.n_b\[1\]: expected a number"):
+        validate({"analysis": {"n_b": [1.0, "many"]}})
+    with pytest.raises(CardError, match=r"analysis\.benchmarks\[0\]: must be one of"):
+        validate({"analysis": {"benchmarks": ["B7"]}})
+    with pytest.raises(CardError, match=r"analysis\.n_b: every N_b must be > 0"):
+        validate({"analysis": {"n_b": [1.0, -2.0]}})
+    with pytest.raises(CardError, match=r"output\.format: must be one of"):
+        validate({"output": {"format": "root"}})
+    with pytest.raises(CardError, match=r"analysis\.luminosity: must be finite and > 0"):
+        validate({"analysis": {"luminosity": -10.0}})

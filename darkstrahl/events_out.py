@@ -1,0 +1,156 @@
+"""From a run card to an event file: generation, the optional detector step (lab frame, phi vertices, forced
+decay region) and the LHE or HepMC3 writer; shared by ``darkstrahl generate`` and :func:`darkstrahl.generate`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from darkstrahl.detector.beams import transform
+from darkstrahl.detector.belle2 import Belle2
+from darkstrahl.detector.regions import C_MM_PER_NS, region
+from darkstrahl.gen.events import EventBatch
+from darkstrahl.gen.generator import make_generator
+from darkstrahl.gen.lhe import DEFAULT_PDG, PdgIds, RunInfo, write_lhe
+from darkstrahl.gen.unweighting import Generator
+from darkstrahl.gen.widths import phi_widths
+from darkstrahl.runcard import Card
+
+
+@dataclass(frozen=True)
+class EventWriterConfig:
+    """Output choices ([output] of the card, CLI options on top)."""
+
+    fmt: str = "lhe"
+    frame: str = "cm"
+    weighted: bool = False
+    force_region: str = "none"
+    pdg: PdgIds = DEFAULT_PDG
+
+    @classmethod
+    def from_card(cls, card: Card, fmt: str | None = None, frame: str | None = None) -> EventWriterConfig:
+        out = card["output"]
+        return cls(
+            fmt=fmt or out["format"],
+            frame=frame or out["frame"],
+            weighted=out["weighted"],
+            force_region=out["force_region"],
+            pdg=PdgIds(out["pdg_chi"], out["pdg_phi"], out["pdg_Ap"]),
+        )
+
+
+def event_stream(
+    card: Card,
+    n: int,
+    seed: int,
+    config: EventWriterConfig,
+    gen: Generator,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[tuple[EventBatch, np.ndarray | None]]:
+    """Batches in the requested frame, with the phi decay vertices (x, y, z, c t) [mm] in that frame when the
+    detector step runs (HepMC3 output or a forced region); event weights x P(region) when forced."""
+    det: Belle2 = card.detector()
+    if config.force_region != "none":
+        det = dataclasses.replace(det, region=region(config.force_region), vertex_mode="sample")
+    need_vertices = config.fmt == "hepmc3" or config.force_region != "none"
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,)))  # detector stream of this seed
+    lam = det.beams.cm_to_lab()
+    inv = np.linalg.inv(lam)
+    model = gen.process.model
+    events = gen.weighted(n, progress) if config.weighted else gen.unweighted(n, progress)
+    for batch in events:
+        vertices = None
+        if need_vertices:
+            rec = dataclasses.replace(det, resolution="none").simulate(batch, model, rng)
+            v = rec.phi_vertex
+            vertices = np.column_stack([v[:, 0], v[:, 1], v[:, 2], v[:, 3] * C_MM_PER_NS])  # lab, c t in mm
+            if config.force_region != "none":
+                batch = dataclasses.replace(batch, weights=batch.weights * rec.region_weight)
+            if config.frame == "cm":  # (c t, x, y, z) back to the centre-of-mass frame
+                four = np.column_stack([vertices[:, 3], vertices[:, :3]]) @ inv.T
+                vertices = np.column_stack([four[:, 1:], four[:, 0]])
+        if config.frame == "lab":
+            batch = dataclasses.replace(batch, momenta=transform(batch.momenta, lam), frame="lab")
+        yield batch, vertices
+
+
+def write_events(
+    card: Card,
+    path: str | Path,
+    n: int,
+    seed: int,
+    config: EventWriterConfig,
+    force: bool = False,
+    progress: Callable[..., object] | None = None,
+) -> str:
+    """Generate ``n`` events of the card into ``path``; returns a one-paragraph summary."""
+    from darkstrahl import __version__
+
+    gen = make_generator(card.process(), seed, card.run_settings())
+    weighted = config.weighted
+    bar = progress or _NoBar
+    with bar(gen.setup_work(pilot=not weighted), "integrate") as b:
+        est = gen.cross_section(b.update)
+        if not weighted:
+            gen.prepare_unweighting(b.update)
+    beams = card.beams()
+    process = gen.process
+    decayed = gen.settings.phi_decay != "none" or not process.name.startswith("bkg_")
+    info = RunInfo(
+        process=process.name,
+        sigma_fb=est.mean,
+        sigma_err_fb=est.error,
+        beam_energies=(beams.e_her, beams.e_ler) if config.frame == "lab" else (process.sqrt_s / 2,) * 2,
+        weighted=weighted,
+        m_chi=process.model.m_chi,
+        m_phi=process.model.m_phi,
+        ctau_phi_mm=phi_widths(process.model).ctau_mm if decayed else 0.0,
+        card_text=card.text + "".join(f"\n# --set {o}" for o in card.overrides) + f"\n# seed = {seed}",
+        version=__version__,
+        frame=config.frame,
+    )
+    with bar(n, "generate") as b:
+        stream = event_stream(card, n, seed, config, gen, b.update)
+        if config.fmt == "hepmc3":
+            from darkstrahl.gen.hepmc import write_hepmc3
+
+            written = write_hepmc3(path, stream, info, config.pdg, force=force)
+        else:
+            written = write_lhe(path, (batch for batch, _ in stream), info, config.pdg, force=force)
+    st = gen.stats
+    lines = [
+        f"process {process.name}: sigma = {est.mean:.6g} +- {est.error:.2g} fb; {written} "
+        f"{'weighted' if weighted else 'unweighted'} events written to {path} ({config.fmt}, "
+        f"{config.frame} frame)"
+    ]
+    if not weighted:
+        lines.append(
+            f"unweighting: efficiency {st.efficiency:.3f}, w_max = {st.w_max:.4g} fb; "
+            f"{st.overweight_event_fraction:.2%} of events overweight carrying "
+            f"{st.overweight_sigma_fraction:.3%} of sigma above w_max"
+        )
+    if config.force_region != "none":
+        lines.append(
+            f"phi decay vertices forced into the region '{config.force_region}': event weights carry "
+            "its probability"
+        )
+    return "\n".join(lines)
+
+
+class _NoBar:
+    def __init__(self, total: int, label: str) -> None:
+        pass
+
+    def update(self, n: int) -> None:
+        pass
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
