@@ -14,8 +14,9 @@ import dataclasses
 import math
 import zlib
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,6 +30,9 @@ from darkstrahl.gen.sampler import SamplerSettings
 from darkstrahl.gen.widths import phi_widths
 
 from .point import PointAnalysis
+
+if TYPE_CHECKING:
+    from .checkpoint import Checkpoint
 
 FB_PER_AB = 1000.0
 #: Columns of efficiency_table.csv (issue 6).
@@ -251,29 +255,41 @@ def run_scan(
     executor: Executor | None = None,
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> list[PointResult]:
     """Run every task (serially, on ``executor``, or on a local process pool of ``workers``); results in the
-    order of ``keys``."""
+    order of ``keys``. With a ``checkpoint``, tasks with a valid stored result are skipped and every finished
+    task is stored at once (a killed scan loses only the tasks in flight)."""
     keys = list(keys)
     results: dict[str, PointResult] = {}
-    if executor is None and workers <= 1:
-        for k in keys:
-            results[k.label] = run_point(k, settings)
+    todo = []
+    for k in keys:
+        stored = checkpoint.load(k) if checkpoint is not None else None
+        if stored is not None:
+            results[k.label] = stored
             if progress is not None:
                 progress(1)
-    else:
+        else:
+            todo.append(k)
+
+    def finished(res: PointResult) -> None:
+        results[res.key.label] = res
+        if checkpoint is not None:
+            checkpoint.save(res)
+        if progress is not None:
+            progress(1)
+
+    if executor is None and workers <= 1:
+        for k in todo:
+            finished(run_point(k, settings))
+    elif todo:
         own = executor is None
         pool = executor or ProcessPoolExecutor(max_workers=workers)
         try:
-            futures = {pool.submit(_run, (k, settings)): k for k in keys}
-            from concurrent.futures import as_completed
-
+            futures = [pool.submit(_run, (k, settings)) for k in todo]
             for fut in as_completed(futures):
-                res = fut.result()
-                results[res.key.label] = res
-                if progress is not None:
-                    progress(1)
+                finished(fut.result())
         finally:
             if own:
-                pool.shutdown()
+                pool.shutdown(cancel_futures=True)
     return [results[k.label] for k in keys]

@@ -117,19 +117,38 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
     from darkstrahl import __version__ as version
     from darkstrahl.analysis import plots
+    from darkstrahl.analysis.checkpoint import Checkpoint
+    from darkstrahl.analysis.executors import jobqueue_cluster, make_executor
     from darkstrahl.analysis.output import write_record, write_tables
     from darkstrahl.analysis.scan import run_scan
 
     card = load_card(args.card, args.overrides)
     settings = card.scan_settings()
     keys = card.scan_keys()
+    sched = card.scheduler(address=args.scheduler, workers=args.workers)
+    if args.job_script:
+        if sched.kind not in ("slurm", "htcondor"):
+            raise CardError("--job-script: needs scheduler.kind = 'slurm' or 'htcondor'")
+        cluster = jobqueue_cluster(sched)
+        try:
+            print(cluster.job_script())
+        finally:
+            cluster.close()
+        return 0
+    if args.output is None:
+        raise CardError("-o: the scan needs an output directory")
     outdir = Path(args.output)
     outdir.mkdir(parents=True, exist_ok=True)
-    workers = args.workers if args.workers is not None else card["analysis"]["workers"]
-    workers = workers or (os.cpu_count() or 1)
+    checkpoint = Checkpoint(outdir, card.scan_hash())
     start = time.perf_counter()
-    with ProgressBar(len(keys), "scan") as bar:
-        results = run_scan(keys, settings, workers=workers, progress=bar.update)
+    if sched.kind == "local" and (sched.workers or os.cpu_count() or 1) <= 1:
+        where = "1 local process"
+        with ProgressBar(len(keys), "scan") as bar:
+            results = run_scan(keys, settings, progress=bar.update, checkpoint=checkpoint)
+    else:
+        with make_executor(sched) as (executor, where), ProgressBar(len(keys), "scan") as bar:
+            results = run_scan(keys, settings, executor=executor, progress=bar.update, checkpoint=checkpoint)
+    workers = where
     wall = time.perf_counter() - start
     files = write_tables(outdir, results, settings)
     lumi = settings.luminosity_ab
@@ -185,10 +204,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         ],
     }
     files.append(write_record(outdir, record))
-    print(
-        f"scan: {len(keys)} tasks in {wall:.1f} s on {workers} worker(s); "
-        f"wrote {len(files)} files to {outdir}"
-    )
+    print(f"scan: {len(keys)} tasks in {wall:.1f} s on {where}; wrote {len(files)} files to {outdir}")
     return 0
 
 
@@ -240,8 +256,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("scan", help="sensitivity scan: efficiency table, eps and theta reach, plots")
     _add_card_args(p)
-    p.add_argument("-o", "--output", required=True, help="output directory")
+    p.add_argument("-o", "--output", default=None, help="output directory (checkpoints in DIR/tasks)")
     p.add_argument("--workers", type=int, default=None, help="local worker processes (default: the card's)")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run the tasks on this dask scheduler (tcp://host:8786) instead of [scheduler]",
+    )
+    p.add_argument(
+        "--job-script",
+        action="store_true",
+        help="print the batch job script of a slurm/htcondor [scheduler] and exit",
+    )
     p.set_defaults(func=_cmd_scan)
 
     p = sub.add_parser("cards", help="list the built-in run cards")

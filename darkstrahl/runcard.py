@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from darkstrahl.analysis.checkpoint import card_hash
+from darkstrahl.analysis.executors import SchedulerConfig
 from darkstrahl.analysis.scan import PointKey, ScanSettings, mass_points
 from darkstrahl.detector.acceptance import Acceptance
 from darkstrahl.detector.beams import Beams
@@ -88,12 +90,14 @@ class Key:
     check: Callable[[Any], str | None] | None = None
     choices: tuple[Any, ...] | None = None
     item: type | None = None  #: element type when ``type`` is list (the value becomes a tuple)
+    min_items: int = 1  #: fewest elements of a list
 
     def validate(self, where: str, value: Any) -> Any:
         """Return ``value`` converted to the key's type, or raise :class:`CardError`."""
         if self.type is list:
-            if not isinstance(value, list) or not value:
-                raise CardError(f"{where}: expected a non-empty list, got {type(value).__name__} {value!r}")
+            if not isinstance(value, list) or len(value) < self.min_items:
+                what = "a non-empty list" if self.min_items else "a list"
+                raise CardError(f"{where}: expected {what}, got {type(value).__name__} {value!r}")
             assert self.item is not None
             value = tuple(self._scalar(f"{where}[{i}]", v, self.item) for i, v in enumerate(value))
         else:
@@ -311,6 +315,26 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "pdg_phi": Key(int, 54, "PDG id written for phi (PDG MC numbering: 54)"),
         "pdg_Ap": Key(int, 55, "PDG id written for A' (PDG MC numbering: 55)"),
     },
+    "scheduler": {
+        "kind": Key(
+            str,
+            "local",
+            "where scan tasks run: local processes, a dask scheduler, or a dask-jobqueue "
+            "cluster on SLURM or HTCondor",
+            choices=("local", "dask", "slurm", "htcondor"),
+        ),
+        "address": Key(str, None, "dask scheduler address (kind = dask), e.g. tcp://host:8786"),
+        "jobs": Key(int, 10, "batch jobs to start (slurm, htcondor)", "", _positive_int),
+        "queue": Key(str, None, "batch queue / partition (slurm)"),
+        "cores": Key(int, 1, "cores per batch job", "", _positive_int),
+        "processes": Key(int, 1, "dask worker processes per batch job", "", _positive_int),
+        "memory": Key(str, "4GB", "memory per batch job"),
+        "walltime": Key(str, "01:00:00", "wall time per batch job (HH:MM:SS)"),
+        "extra_directives": Key(
+            list, (), "extra lines for the job script header, e.g. ['--account=belle']", item=str, min_items=0
+        ),
+        "local_directory": Key(str, None, "scratch directory of the workers on the batch nodes"),
+    },
     "analysis": {
         "luminosity": Key(
             float, 10.0, "integrated luminosity (normalizes the backgrounds)", "ab^-1", _positive
@@ -495,6 +519,33 @@ class Card:
             raise CardError("analysis: the m_A' range of the card contains no mass point")
         return keys
 
+    def scheduler(self, address: str | None = None, workers: int | None = None) -> SchedulerConfig:
+        """The :class:`~darkstrahl.analysis.executors.SchedulerConfig` of ``[scheduler]`` (``address``
+        selects a dask scheduler; ``workers`` sets the local pool size, default ``analysis.workers``)."""
+        sc = self.values["scheduler"]
+        kind = "dask" if address else sc["kind"]
+        return SchedulerConfig(
+            kind=kind,
+            workers=self.values["analysis"]["workers"] if workers is None else workers,
+            address=address or sc["address"],
+            jobs=sc["jobs"],
+            queue=sc["queue"],
+            cores=sc["cores"],
+            processes=sc["processes"],
+            memory=sc["memory"],
+            walltime=sc["walltime"],
+            extra_directives=tuple(d for d in sc["extra_directives"] if d),
+            local_directory=sc["local_directory"],
+        )
+
+    def scan_hash(self) -> str:
+        """Hash of what determines a scan's results (not where it runs, not [output])."""
+        from darkstrahl import __version__
+
+        values = {k: dict(v) for k, v in self.values.items() if k not in ("scheduler", "output")}
+        values["analysis"].pop("workers", None)
+        return card_hash(values, __version__)
+
     def run_settings(self) -> RunSettings:
         """The :class:`~darkstrahl.gen.generator.RunSettings` of ``[run]`` and ``[process] phi_decay``."""
         r = self.values["run"]
@@ -541,11 +592,13 @@ def parse_override(item: str) -> tuple[str, str, Any]:
     if lhs.count(".") != 1:
         raise CardError(f"override {item!r}: expected section.key=value (one dot)")
     section, key = (p.strip() for p in lhs.split("."))
-    _check_key(section, key)
+    spec = _check_key(section, key)
     try:
         value = tomllib.loads(f"v = {rhs.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         value = rhs.strip()
+    if spec.type is str and not isinstance(value, str):
+        value = rhs.strip()  # e.g. a wall time 02:00:00, which TOML reads as a time of day
     return section, key, value
 
 

@@ -1,0 +1,117 @@
+"""Checkpoints of a scan: one file per finished task, written atomically into the scan directory.
+
+``DIR/tasks/<benchmark>_<m_Ap>_<channel>.json`` holds the task's
+:class:`~darkstrahl.analysis.scan.PointResult` with the hash of the scan's card and a SHA-256 of its own
+payload. A rerun of the same command skips every task whose file is valid for the current card; a file that
+does not parse, fails its checksum, belongs to another card or another task is recomputed (and
+overwritten). A killed scan therefore loses only the tasks that were running.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from darkstrahl.gen.atomic import atomic_output
+
+from .scan import PointKey, PointResult
+
+FORMAT_VERSION = 1
+
+
+def card_hash(values: dict[str, Any], version: str) -> str:
+    """SHA-256 of everything that determines a scan's results: the card values (without the executor
+    settings) and the package version."""
+    payload = json.dumps({"card": values, "version": version}, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _encode(res: PointResult) -> dict[str, Any]:
+    return {
+        "key": [res.key.benchmark, res.key.m_Ap, res.key.channel],
+        "m_phi": res.m_phi,
+        "m_chi": res.m_chi,
+        "sigma_fb": res.sigma_fb,
+        "sigma_err_fb": res.sigma_err_fb,
+        "ctau_mm": res.ctau_mm,
+        "edges": res.edges.tolist(),
+        "signal_hist": res.signal_hist.tolist(),
+        "background_unit": res.background_unit.tolist(),
+        "rows": res.rows,
+        "eps_reach": [[k, v] for k, v in res.eps_reach.items()],
+        "theta_region": [[k, *v] for k, v in res.theta_region.items()],
+        "windows": [[k, *v] for k, v in res.windows.items()],
+        "dalitz": None if res.dalitz is None else res.dalitz.tolist(),
+        "dalitz_edges": None if res.dalitz_edges is None else [e.tolist() for e in res.dalitz_edges],
+        "n_events": res.n_events,
+    }
+
+
+def _decode(d: dict[str, Any]) -> PointResult:
+    bench, m, channel = d["key"]
+    return PointResult(
+        key=PointKey(bench, float(m), channel),
+        m_phi=d["m_phi"],
+        m_chi=d["m_chi"],
+        sigma_fb=d["sigma_fb"],
+        sigma_err_fb=d["sigma_err_fb"],
+        ctau_mm=d["ctau_mm"],
+        edges=np.array(d["edges"]),
+        signal_hist=np.array(d["signal_hist"]),
+        background_unit=np.array(d["background_unit"]),
+        rows=d["rows"],
+        eps_reach={float(k): float(v) for k, v in d["eps_reach"]},
+        theta_region={float(k): (float(lo), float(hi), int(n)) for k, lo, hi, n in d["theta_region"]},
+        windows={float(k): (int(lo), int(hi)) for k, lo, hi in d["windows"]},
+        dalitz=None if d["dalitz"] is None else np.array(d["dalitz"]),
+        dalitz_edges=None if d["dalitz_edges"] is None else tuple(np.array(e) for e in d["dalitz_edges"]),
+        n_events=int(d["n_events"]),
+    )
+
+
+class Checkpoint:
+    """Task files of one scan directory for one card hash."""
+
+    def __init__(self, directory: str | Path, card_digest: str) -> None:
+        self.directory = Path(directory) / "tasks"
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.card_digest = card_digest
+
+    def path(self, key: PointKey) -> Path:
+        return self.directory / f"{key.benchmark}_{key.m_Ap:.4f}_{key.channel}.json"
+
+    def save(self, res: PointResult) -> None:
+        """Write the result atomically (temporary file, then rename)."""
+        payload = json.dumps(_encode(res), sort_keys=True)
+        record = {
+            "format": FORMAT_VERSION,
+            "card_hash": self.card_digest,
+            "task": res.key.label,
+            "sha256": hashlib.sha256(payload.encode()).hexdigest(),
+            "result": json.loads(payload),
+        }
+        with atomic_output(self.path(res.key), force=True) as fh:
+            json.dump(record, fh)
+
+    def load(self, key: PointKey) -> PointResult | None:
+        """The stored result of ``key`` if its file is complete, intact and made with this card; else None."""
+        path = self.path(key)
+        if not path.exists():
+            return None
+        try:
+            record = json.loads(path.read_text())
+            payload = json.dumps(record["result"], sort_keys=True)
+            if (
+                record.get("format") != FORMAT_VERSION
+                or record.get("card_hash") != self.card_digest
+                or record.get("task") != key.label
+                or hashlib.sha256(payload.encode()).hexdigest() != record.get("sha256")
+            ):
+                return None
+            return _decode(record["result"])
+        except (ValueError, KeyError, TypeError, IndexError):
+            return None
