@@ -431,7 +431,7 @@ class Card:
     def process(self) -> SignalProcess | BackgroundProcess:
         """The signal or background process of ``[process]``, ``[beams]``, ``[run]`` and ``[analysis]``."""
         pr = self.values["process"]
-        cuts = GenerationCuts(pr["e_gamma_min"], pr["theta_gamma_min"], pr["theta_gamma_max"])
+        cuts = self._cuts()
         if pr["name"].startswith("bkg_"):
             return BackgroundProcess(
                 pr["name"],
@@ -493,7 +493,7 @@ class Card:
             couplings=couplings,
             sqrt_s=self.sqrt_s(),
             detector=self.detector(),
-            cuts=GenerationCuts(pr["e_gamma_min"], pr["theta_gamma_min"], pr["theta_gamma_max"]),
+            cuts=self._cuts(),
             luminosity_ab=a["luminosity"],
             n_events=a["n_events"],
             n_b=a["n_b"],
@@ -556,6 +556,10 @@ class Card:
             chunk_size=r["chunk_size"],
             phi_decay=self._phi_decay(),
         )
+
+    def _cuts(self) -> GenerationCuts:
+        pr = self.values["process"]
+        return GenerationCuts(pr["e_gamma_min"], pr["theta_gamma_min"], pr["theta_gamma_max"])
 
     def _phi_decay(self) -> str:
         pr = self.values["process"]

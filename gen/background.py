@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .errors import ParameterError
+from .kinematics import cm_beams
 from .model import DarkModel
 from .process import PARTICLES, PDG, GenerationCuts
 from .rambo import phase_space_factor, rambo
@@ -87,10 +88,7 @@ class BackgroundProcess:
         (2 pi)^(4-3k) W x (generation cuts) [GeV^(2k-4)]."""
         k = len(self.masses)
         p, w = rambo(self.sqrt_s, np.array(self.masses), rng.random((n, 4 * k)))
-        beams = np.zeros((n, 2, 4))
-        half = 0.5 * self.sqrt_s
-        beams[:, 0] = (half, 0.0, 0.0, half)
-        beams[:, 1] = (half, 0.0, 0.0, -half)
+        beams = cm_beams(self.sqrt_s, n)
         w = w * phase_space_factor(k)
         if self.channel == "gamma_phi":
             e = p[:, 0, 0]

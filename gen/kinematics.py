@@ -61,3 +61,23 @@ def decay_in_rest_frame(
 def invariant_mass_squared(p: NDArray) -> NDArray:
     """p^2 over the last axis of an array of four-vectors [GeV^2]."""
     return p[..., 0] ** 2 - np.sum(p[..., 1:] ** 2, axis=-1)
+
+
+@_jit
+def put_cm_beams(p: NDArray, sqrt_s: float) -> None:
+    """Massless beams of the centre-of-mass frame into p[0] (e-, along +z) and p[1] (e+, along -z)."""
+    half = 0.5 * sqrt_s
+    p[0, 0] = half
+    p[0, 1] = 0.0
+    p[0, 2] = 0.0
+    p[0, 3] = half
+    p[1, 0] = half
+    p[1, 1] = 0.0
+    p[1, 2] = 0.0
+    p[1, 3] = -half
+
+
+def cm_beams(sqrt_s: float, n: int) -> NDArray:
+    """(n, 2, 4) massless centre-of-mass beams: e- along +z, e+ along -z [GeV]."""
+    half = 0.5 * sqrt_s
+    return np.broadcast_to(np.array([[half, 0.0, 0.0, half], [half, 0.0, 0.0, -half]]), (n, 2, 4)).copy()

@@ -36,7 +36,7 @@ import numba as nb
 import numpy as np
 from numpy.typing import NDArray
 
-from .kinematics import boost_into, decay_in_rest_frame
+from .kinematics import boost_into, decay_in_rest_frame, put_cm_beams
 
 FloatArray = NDArray[np.float64]
 TWO_PI = 2.0 * math.pi
@@ -120,10 +120,7 @@ def build_phi(
     tmp = np.empty(4)
     for i in range(n):
         Q = math.sqrt(qsq[i])
-        p[i, 0, 0] = 0.5 * sqrt_s
-        p[i, 0, 3] = 0.5 * sqrt_s
-        p[i, 1, 0] = 0.5 * sqrt_s
-        p[i, 1, 3] = -0.5 * sqrt_s
+        put_cm_beams(p[i], sqrt_s)
         pk = decay_in_rest_frame(sqrt_s, m_phi, Q, ang[i, 0], ang[i, 1], p[i, 2], tmp)
         pq = decay_in_rest_frame(Q, m_chi, m_chi, ang[i, 2], ang[i, 3], p[i, 3], p[i, 4])
         boost_into(p[i, 3], tmp, p[i, 3])
@@ -148,10 +145,7 @@ def build_gamma_phi(
     qframe = np.empty(4)
     for i in range(n):
         Q = math.sqrt(qsq[i])
-        p[i, 0, 0] = 0.5 * sqrt_s
-        p[i, 0, 3] = 0.5 * sqrt_s
-        p[i, 1, 0] = 0.5 * sqrt_s
-        p[i, 1, 3] = -0.5 * sqrt_s
+        put_cm_beams(p[i], sqrt_s)
         e = egam[i]
         st = math.sqrt(max(0.0, 1.0 - ang[i, 0] ** 2))
         p[i, 2, 0] = e

@@ -7,6 +7,7 @@ formatting decides a writer's speed. The kernels here write ASCII directly into 
   The 17-digit mantissa is rint(|x| 10^(16 - e)) computed in double-double arithmetic (Dekker's exact
   product with a double-double table of powers of ten), so it is the correctly rounded decimal except for
   values within 1e-32 of a rounding tie; every double round-trips (tested against Python's ``float``).
+  Negative zero is written as zero.
 * :func:`put_int`: right-aligned integers of a given width.
 
 ``format_floats`` and ``format_ints`` apply them to arrays (tests and small outputs).

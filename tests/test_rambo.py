@@ -114,3 +114,20 @@ def test_invariant_masses_agree_with_sequential_two_body() -> None:
         ok = (h_r > 0) & (h_s > 0)
         chi2 = float(np.sum(pull[ok] ** 2))
         assert stats.chi2.sf(chi2, ok.sum()) > 1e-3, (i, j, chi2)
+
+
+def test_massless_volume_recursion_independent_of_the_weight_formula() -> None:
+    """Phi_n(s) = int_0^s dM^2/(2 pi) Phi_2(s; 0, M) Phi_{n-1}(M^2), Phi_2 = (1 - M^2/s)/(8 pi): a recursion
+    that knows nothing of the RAMBO formula (it would catch the (n-2)! slip of reference.md 4)."""
+
+    def phi(n: int, s: float) -> float:
+        if n == 2:
+            return 1 / (8 * math.pi)
+        return integrate.quad(
+            lambda m2: (1 - m2 / s) / (8 * math.pi) * phi(n - 1, m2) / (2 * math.pi), 0, s, epsrel=1e-12
+        )[0]
+
+    s = SQRT_S**2
+    for n in (3, 4, 5):
+        _, w = rambo(SQRT_S, [0.0] * n, np.random.default_rng(n).random((10, 4 * n)))
+        assert phase_space_factor(n) * w[0] == pytest.approx(phi(n, s), rel=1e-9)
