@@ -29,7 +29,6 @@ from darkstrahl.gen.model import DarkModel
 from darkstrahl.gen.widths import phi_widths
 
 from .binning import mchichi_edges, sqrt_v_edges
-from .likelihood import minus2lnl
 from .reach import ThetaRegion, eps_reach, theta_region
 from .response import gaussian_response, sqrt_v_copies_response
 from .variables import e_bar, sqrt_abs_v
@@ -176,14 +175,6 @@ class PointAnalysis:
     def theta_region(self, eps: float, n_b: float, grid: NDArray) -> ThetaRegion:
         """Excluded theta region(s) at fixed eps."""
         return theta_region(lambda t: self.window(eps, t, n_b).value, grid)
-
-    def value(self, eps: float, theta: float, n_b: float) -> float:
-        """-2 ln L of the optimized window."""
-        return self.window(eps, theta, n_b).value
-
-    @staticmethod
-    def statistic(s: float, b: float) -> float:
-        return float(minus2lnl(s, b))
 
 
 def _reference_response(

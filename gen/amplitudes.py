@@ -257,10 +257,3 @@ def helicities_from_codes(process: str, code: NDArray, n_particles: int) -> NDAr
     for bit, particle in enumerate(HELICITY_PARTICLES[process]):
         hel[:, particle] = np.where((code >> bit) & 1, -1, 1)
     return hel
-
-
-def helicity_table(process: str) -> NDArray:
-    """Helicity of each particle of ``HELICITY_PARTICLES[process]`` per configuration, shape (nh, k)."""
-    parts = HELICITY_PARTICLES[process]
-    codes = np.arange(2 ** len(parts))
-    return np.stack([np.where((codes >> j) & 1, -1, 1) for j in range(len(parts))], axis=1).astype(np.int8)

@@ -125,11 +125,8 @@ def build_phi(
         pq = decay_in_rest_frame(Q, m_chi, m_chi, ang[i, 2], ang[i, 3], p[i, 3], p[i, 4])
         boost_into(p[i, 3], tmp, p[i, 3])
         boost_into(p[i, 4], tmp, p[i, 4])
-        w[i] = pk / (16.0 * math.pi**2 * sqrt_s) * pq / (16.0 * math.pi**2 * Q) / TWO_PI_NB
+        w[i] = pk / (16.0 * math.pi**2 * sqrt_s) * pq / (16.0 * math.pi**2 * Q) / TWO_PI
     return p, w
-
-
-TWO_PI_NB = TWO_PI
 
 
 @nb.njit(cache=True)
@@ -162,9 +159,7 @@ def build_gamma_phi(
         for j in range(3, 6):
             boost_into(p[i, j], frame, p[i, j])
         # E/(16 pi^2 sqrt s) * 2 sqrt(s)/(2 pi) = E/(16 pi^3): photon step with dP'^2 = 2 sqrt(s) dE
-        w[i] = (
-            e / (16.0 * math.pi**3) * pk / (16.0 * math.pi**2 * mp) * pq / (16.0 * math.pi**2 * Q) / TWO_PI_NB
-        )
+        w[i] = e / (16.0 * math.pi**3) * pk / (16.0 * math.pi**2 * mp) * pq / (16.0 * math.pi**2 * Q) / TWO_PI
     return p, w
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import numpy as np
 from numpy.typing import NDArray
 
 from .amplitudes import matrix_element_squared, matrix_element_squared_and_helicity
@@ -132,12 +131,3 @@ class SignalProcess:
             self.name, p, m.m_chi, m.m_Ap, self.width_Ap, self.coupling, self.pol_em, r
         )
         return msq * (GEV2_TO_FB / (2.0 * self.sqrt_s**2)), code
-
-    def with_model(self, model: DarkModel) -> SignalProcess:
-        """The same process for another parameter point."""
-        return SignalProcess(self.name, model, self.sqrt_s, self.pol_em, self.cuts, self.ap_width)
-
-
-def as_array(x: NDArray) -> NDArray:
-    """Contiguous float64 view (helper for numba kernels)."""
-    return np.ascontiguousarray(x, dtype=np.float64)

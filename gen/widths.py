@@ -39,13 +39,6 @@ def kallen(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> FloatArray:
     return a * a + b * b + c * c - 2.0 * (a * b + a * c + b * c)
 
 
-def two_body_momentum(M: ArrayLike, m1: ArrayLike, m2: ArrayLike) -> FloatArray:
-    """Momentum [GeV] of either daughter in the rest frame of M -> m1 m2 (zero below threshold)."""
-    M = np.asarray(M, dtype=np.float64)
-    lam = kallen(M * M, np.square(m1), np.square(m2))
-    return np.sqrt(np.clip(lam, 0.0, None)) / (2.0 * M)
-
-
 def vector_to_fermions(m_V: ArrayLike, coupling: float, m_f: float) -> FloatArray:
     """Gamma(V -> f fbar) [GeV] for a pure vector coupling ``coupling`` (physics.md section 1):
 
