@@ -285,6 +285,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DarkstrahlError as exc:
         print(f"darkstrahl: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        note = " (finished scan tasks are kept: run the same command to resume)" if args.command == "scan" else ""
+        print(f"darkstrahl: interrupted{note}; no partial output file is left", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover
