@@ -286,7 +286,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"darkstrahl: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        note = " (finished scan tasks are kept: run the same command to resume)" if args.command == "scan" else ""
+        note = ""
+        if args.command == "scan":
+            note = " (finished scan tasks are kept: run the same command to resume)"
         print(f"darkstrahl: interrupted{note}; no partial output file is left", file=sys.stderr)
         return 130
 
