@@ -14,10 +14,10 @@ import math
 from dataclasses import replace
 
 import numpy as np
-from numpy.typing import NDArray
 
 from .constants import M_E, M_K_CHARGED, M_MU, M_PI0, M_PI_CHARGED, _mass_GeV
 from .events import EventBatch
+from .kinematics import boost_many
 from .model import DarkModel
 from .widths import phi_widths
 
@@ -64,17 +64,6 @@ def decay_probabilities(model: DarkModel) -> dict[str, float]:
     }
 
 
-def _boost(p: NDArray, frame: NDArray) -> NDArray:
-    """Pure boosts of rest-frame momenta p (n, 4) into the frames of ``frame`` (n, 4)."""
-    m = np.sqrt(np.maximum(frame[:, 0] ** 2 - np.sum(frame[:, 1:] ** 2, axis=1), 0.0))
-    e_new = (p[:, 0] * frame[:, 0] + np.sum(frame[:, 1:] * p[:, 1:], axis=1)) / m
-    f = (p[:, 0] + e_new) / (frame[:, 0] + m)
-    out = np.empty_like(p)
-    out[:, 0] = e_new
-    out[:, 1:] = p[:, 1:] + frame[:, 1:] * f[:, None]
-    return out
-
-
 def decay_phi(
     batch: EventBatch, model: DarkModel, rng: np.random.Generator, charged_only: bool = False
 ) -> EventBatch:
@@ -108,7 +97,8 @@ def decay_phi(
     )
     d2 = d1.copy()
     d2[:, 1:] *= -1.0
-    d1, d2 = _boost(d1, p_phi), _boost(d2, p_phi)
+    frames = np.ascontiguousarray(p_phi)
+    d1, d2 = boost_many(d1, frames), boost_many(d2, frames)
     undecayed = mode_index == DECAY_MODES.index("other")
     d1[undecayed] = 0.0
     d2[undecayed] = 0.0

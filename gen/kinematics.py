@@ -58,6 +58,15 @@ def decay_in_rest_frame(
     return pm
 
 
+@nb.njit(cache=True)
+def boost_many(p: NDArray, frames: NDArray) -> NDArray:
+    """Pure boosts of rest-frame momenta p (n, 4) into the frames of ``frames`` (n, 4) (see boost_into)."""
+    out = np.empty_like(p)
+    for i in range(p.shape[0]):
+        boost_into(p[i], frames[i], out[i])
+    return out
+
+
 def invariant_mass_squared(p: NDArray) -> NDArray:
     """p^2 over the last axis of an array of four-vectors [GeV^2]."""
     return p[..., 0] ** 2 - np.sum(p[..., 1:] ** 2, axis=-1)

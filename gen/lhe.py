@@ -36,6 +36,7 @@ from .atomic import atomic_output
 from .constants import ALPHA
 from .decays import DAUGHTER_MASS, DAUGHTERS
 from .events import EventBatch
+from .kinematics import invariant_mass_squared
 from .lhe_text import buffer_size, render_events
 from .process import PDG_AP, PDG_CHI, PDG_PHI
 from .textformat import POW10_HI, POW10_LO, check_finite
@@ -117,7 +118,7 @@ def _event_arrays(batch: EventBatch, info: RunInfo, pdg: PdgIds) -> dict[str, ND
             p[:, r] = q
             ids[:, r] = pdg.Ap
             status[:, r] = 2
-            mass[:, r] = np.sqrt(np.maximum(q[:, 0] ** 2 - np.sum(q[:, 1:] ** 2, axis=1), 0.0))
+            mass[:, r] = np.sqrt(np.maximum(invariant_mass_squared(q), 0.0))
             continue
         j = slots[0]
         p[:, r] = batch.momenta[:, j]
