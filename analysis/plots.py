@@ -17,6 +17,7 @@ import numpy as np
 from darkstrahl.analysis.likelihood import signal_for_sensitivity
 from darkstrahl.analysis.scan import PointResult
 from darkstrahl.analysis.variables import e_bar, regime_boundary_m_phi
+from darkstrahl.gen.atomic import atomic_path
 from darkstrahl.gen.model import BENCHMARKS
 
 CHANNEL_LABEL = {"phi": r"$e^+e^-\to\phi\chi\bar\chi$", "gamma_phi": r"$e^+e^-\to\gamma\phi\chi\bar\chi$"}
@@ -38,7 +39,8 @@ def _save(fig: plt.Figure, outdir: Path, name: str) -> list[Path]:
     fig.tight_layout()
     paths = [outdir / f"{name}.{ext}" for ext in ("png", "pdf")]
     for p in paths:
-        fig.savefig(p, dpi=110)
+        with atomic_path(p, force=True) as tmp:  # never a half-written plot under the final name
+            fig.savefig(tmp, dpi=110, format=p.suffix[1:])
     plt.close(fig)
     return paths
 
