@@ -312,9 +312,10 @@ def phi_dark_width(model: DarkModel) -> float:
     return 0.5 * float(np.sum(w1 * inner))
 
 
+@functools.lru_cache(maxsize=4096)
 def phi_widths(model: DarkModel) -> PhiWidths:
-    """All phi partial widths [GeV] of ``model``: sin^2(theta) x SM-like widths, plus the dark
-    width (which carries cos^2(theta) through g_hVV)."""
+    """All phi partial widths [GeV] of ``model`` (cached per parameter point): sin^2(theta) x SM-like
+    widths, plus the dark width (which carries cos^2(theta) through g_hVV)."""
     s2 = math.sin(model.theta) ** 2
     sm = {
         k: float(np.asarray(v).reshape(-1)[0]) * s2
