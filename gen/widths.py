@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import integrate
 
-from .constants import LEPTON_MASSES, M_MU, V_HIGGS, width_to_ctau_mm
+from .constants import E_CHARGE, LEPTON_MASSES, M_MU, V_HIGGS, width_to_ctau_mm
 from .model import DarkModel
 from .width_tables import darkcast_hadron_width_eps1, phi_hadron_table
 
@@ -91,8 +91,6 @@ def ap_sm_width_eps1(m: ArrayLike) -> dict[str, FloatArray]:
     Keys ee, mumu, tautau (closed form with coupling e) and hadrons = DarkCast table on
     0.01-9.98 GeV, continued above with R = Gamma(hadrons)/Gamma(mu mu) held at its last value.
     """
-    from .constants import E_CHARGE
-
     m = np.atleast_1d(np.asarray(m, dtype=np.float64))
     out = {f"{l}{l}": vector_to_fermions(m, E_CHARGE, ml) for l, ml in LEPTON_MASSES.items()}
     table = darkcast_hadron_width_eps1()
@@ -179,8 +177,6 @@ def ap_widths(model: DarkModel) -> ApWidths:
 def _ap_widths_cached(
     m_Ap: float, m_chi: float, m_phi: float, g_chi: float, g_hVV: float, eps_em: float
 ) -> ApWidths:
-    from .constants import E_CHARGE  # noqa: F401  (documented dependency of ap_sm_width_eps1)
-
     sm = {k: float(v[0]) * eps_em**2 for k, v in ap_sm_width_eps1(m_Ap).items()}
     chichi = float(vector_to_fermions(m_Ap, g_chi, m_chi))
     proxy = _Couplings(m_Ap, m_chi, m_phi, g_chi, g_hVV)
