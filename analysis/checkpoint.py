@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from darkstrahl.gen.atomic import atomic_output
+from darkstrahl.files import atomic_output
 
 from .scan import PointKey, PointResult
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from darkstrahl.gen.errors import DarkstrahlError
+from darkstrahl.errors import DarkstrahlError
 
 KINDS = ("local", "dask", "slurm", "htcondor")
 

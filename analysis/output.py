@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from darkstrahl.gen.atomic import atomic_output
+from darkstrahl.files import atomic_output
 
 from .scan import EFFICIENCY_COLUMNS, PointResult, ScanSettings
 

@@ -17,7 +17,7 @@ import numpy as np
 from darkstrahl.analysis.likelihood import signal_for_sensitivity
 from darkstrahl.analysis.scan import PointResult
 from darkstrahl.analysis.variables import e_bar, regime_boundary_m_phi
-from darkstrahl.gen.atomic import atomic_path
+from darkstrahl.files import atomic_path
 from darkstrahl.gen.model import BENCHMARKS
 
 CHANNEL_LABEL = {"phi": r"$e^+e^-\to\phi\chi\bar\chi$", "gamma_phi": r"$e^+e^-\to\gamma\phi\chi\bar\chi$"}

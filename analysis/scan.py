@@ -1,7 +1,7 @@
 """Sensitivity scans: one task per (benchmark, m_A', channel) (physics.md section 4).
 
 Each task (:func:`run_point`) generates one weighted signal and one weighted background sample, passes both
-through the Belle II model, reduces them to a :class:`~darkstrahl.analysis.point.PointAnalysis` and returns a
+through the Belle II model, reduces them to a :class:`.PointAnalysis` and returns a
 small :class:`PointResult`: the efficiency-table rows at the reference (eps, theta), the eps reach at fixed
 theta and the excluded theta region at fixed eps for every N_b, and the histograms the plots need. Seeds
 come from ``numpy.random.SeedSequence(card seed, spawn_key=crc32(task key))``, so a task's numbers do not
@@ -29,7 +29,7 @@ from darkstrahl.gen.process import GenerationCuts, SignalProcess
 from darkstrahl.gen.sampler import SamplerSettings
 from darkstrahl.gen.widths import phi_widths
 
-from .point import PointAnalysis
+from .point_histograms import PointAnalysis
 
 if TYPE_CHECKING:
     from .checkpoint import Checkpoint
@@ -177,7 +177,7 @@ def build_point(key: PointKey, settings: ScanSettings) -> tuple[PointAnalysis, E
     rng = np.random.default_rng(s_det)
     lumi = settings.luminosity_ab * FB_PER_AB
     if det.resolution == "reference":
-        # the reference smearing is applied to the histograms directly (analysis/response.py)
+        # the reference smearing is applied to the histograms directly (detector/response.py)
         truth = dataclasses.replace(det, resolution="none")
         rec_s, rec_b = truth.simulate(sig, model, rng), truth.simulate(bkg, model, rng)
         point = PointAnalysis.build(rec_s, rec_b, model, settings.sqrt_s, lumi, det.n_copies, rng)

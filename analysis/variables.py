@@ -2,10 +2,11 @@
 
 * m_chichi: missing mass, the invariant mass of p(e-) + p(e+) - p(phi) [- p(gamma)] [GeV];
 * E_gamma: photon energy in the centre-of-mass frame [GeV];
-* Ebar = (s - m_A'^2)/(2 sqrt s), E_b = (s - (m_A' + m_phi)^2)/(2 sqrt s) (:mod:`darkstrahl.gen.regimes`);
+* Ebar = (s - m_A'^2)/(2 sqrt s),
+  E_b = (s - (m_A' + m_phi)^2)/(2 sqrt s) (:mod:`~darkstrahl.gen.kinematic_regimes`);
 * v = (E_gamma - Ebar)(m_chichi - m_A') [GeV^2] for an m_A' hypothesis, used as sqrt(|v|) [GeV];
-* the regime ratio r and its m_phi boundary (:func:`darkstrahl.gen.regimes.regime_ratio`,
-  :func:`darkstrahl.gen.regimes.regime_boundary_m_phi`).
+* the regime ratio r and its m_phi boundary (:func:`darkstrahl.gen.kinematic_regimes.regime_ratio`,
+  :func:`darkstrahl.gen.kinematic_regimes.regime_boundary_m_phi`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from darkstrahl.gen.regimes import e_b, e_bar, regime, regime_boundary_m_phi, regime_ratio
+from darkstrahl.gen.kinematic_regimes import e_b, e_bar, regime, regime_boundary_m_phi, regime_ratio
 
 __all__ = ["e_b", "e_bar", "regime", "regime_boundary_m_phi", "regime_ratio", "sqrt_abs_v", "v_variable"]
 

@@ -17,8 +17,8 @@ os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 import numpy as np
 import pylhe
 
+from darkstrahl.gen.eventfiles.lhe import DEFAULT_PDG, RunInfo, _event_arrays, write_lhe
 from darkstrahl.gen.generator import EventGenerator, RunSettings
-from darkstrahl.gen.lhe import DEFAULT_PDG, RunInfo, _event_arrays, write_lhe
 from darkstrahl.gen.model import DarkModel
 from darkstrahl.gen.process import SignalProcess
 from darkstrahl.gen.widths import phi_widths
@@ -104,7 +104,7 @@ def main() -> None:
         write_lhe(tmp / fname, [batch], info)
         rates[name] = args.events / (time.perf_counter() - t0)
     try:
-        from darkstrahl.gen.hepmc import write_hepmc3
+        from darkstrahl.gen.eventfiles.hepmc import write_hepmc3
 
         n_h = min(args.events, 20_000)
         sub = batch.select(np.arange(n_h))

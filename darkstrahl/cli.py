@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from darkstrahl import __version__
-from darkstrahl.gen.errors import DarkstrahlError
+from darkstrahl.errors import DarkstrahlError
 from darkstrahl.gen.unweighting import Generator
 from darkstrahl.progress import ProgressBar
 from darkstrahl.runcard import Card, CardError, builtin_cards, explain, load_card

@@ -14,9 +14,9 @@ import numpy as np
 from darkstrahl.detector.beams import transform
 from darkstrahl.detector.belle2 import Belle2
 from darkstrahl.detector.regions import C_MM_PER_NS, region
+from darkstrahl.gen.eventfiles.lhe import DEFAULT_PDG, PdgIds, RunInfo, write_lhe
 from darkstrahl.gen.events import EventBatch
 from darkstrahl.gen.generator import make_generator
-from darkstrahl.gen.lhe import DEFAULT_PDG, PdgIds, RunInfo, write_lhe
 from darkstrahl.gen.unweighting import Generator
 from darkstrahl.gen.widths import phi_widths
 from darkstrahl.runcard import Card
@@ -117,7 +117,7 @@ def write_events(
     with bar(n, "generate") as b:
         stream = event_stream(card, n, seed, config, gen, b.update)
         if config.fmt == "hepmc3":
-            from darkstrahl.gen.hepmc import write_hepmc3
+            from darkstrahl.gen.eventfiles.hepmc import write_hepmc3
 
             written = write_hepmc3(path, stream, info, config.pdg, force=force)
         else:

@@ -30,8 +30,8 @@ from darkstrahl.detector.acceptance import Acceptance
 from darkstrahl.detector.beams import Beams
 from darkstrahl.detector.belle2 import Belle2
 from darkstrahl.detector.regions import region
+from darkstrahl.errors import CardError
 from darkstrahl.gen.background import BackgroundProcess
-from darkstrahl.gen.errors import DarkstrahlError
 from darkstrahl.gen.generator import RunSettings
 from darkstrahl.gen.model import BENCHMARKS, DarkModel
 from darkstrahl.gen.process import GenerationCuts, SignalProcess
@@ -41,10 +41,6 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
-
-
-class CardError(DarkstrahlError, ValueError):
-    """A run card (or an override) is invalid: the message names the key and the rule."""
 
 
 def _positive(v: float) -> str | None:

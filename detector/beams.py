@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from darkstrahl.gen.errors import ParameterError
+from darkstrahl.errors import ParameterError
 
 #: Beam presets (basf2 beamparameters.py): energies [GeV] and horizontal crossing angles [rad].
 PRESETS: dict[str, dict[str, float]] = {

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from numpy.typing import NDArray
 
+from darkstrahl.errors import ParameterError
 from darkstrahl.gen.decays import DAUGHTER_MASS_TABLE, DECAY_MODES
-from darkstrahl.gen.errors import ParameterError
 from darkstrahl.gen.events import EventBatch
 from darkstrahl.gen.kinematics import invariant_mass_squared
 from darkstrahl.gen.model import DarkModel

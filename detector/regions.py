@@ -20,7 +20,7 @@ import numpy as np
 from hepunits import c_light, mm, ns
 from numpy.typing import NDArray
 
-from darkstrahl.gen.errors import ParameterError
+from darkstrahl.errors import ParameterError
 
 C_MM_PER_NS = c_light / (mm / ns)  # 299.792458 mm/ns
 

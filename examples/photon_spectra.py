@@ -17,10 +17,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from darkstrahl.gen.generator import EventGenerator, RunSettings
+from darkstrahl.gen.kinematic_regimes import e_b, e_bar, regime, regime_ratio
 from darkstrahl.gen.kinematics import invariant_mass_squared
 from darkstrahl.gen.model import DarkModel
 from darkstrahl.gen.process import SignalProcess
-from darkstrahl.gen.regimes import e_b, e_bar, regime, regime_ratio
 
 POINTS = [("B1", 6.0), ("B1", 3.0), ("B1", 1.2)]  # soft, bimodal, hard (r = 0.46, 1.6, 9.7)
 SQRT_S = 10.58

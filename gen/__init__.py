@@ -5,8 +5,9 @@ Public entry points::
     from darkstrahl.gen import DarkModel, ap_widths, phi_widths, sigma_nwa_fb
 """
 
+from darkstrahl.errors import DarkstrahlError, ParameterError
+
 from .crosssections import sigma_nwa_fb
-from .errors import DarkstrahlError, ParameterError
 from .model import BENCHMARKS, DarkModel
 from .widths import ApWidths, PhiWidths, ap_widths, phi_widths
 

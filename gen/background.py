@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from .errors import ParameterError
+from darkstrahl.errors import ParameterError
+
 from .kinematics import cm_beams
 from .model import DarkModel
 from .process import PARTICLES, PDG, GenerationCuts

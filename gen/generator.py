@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from darkstrahl.errors import ParameterError
+
 from .amplitudes import helicities_from_codes
-from .errors import ParameterError
 from .process import SignalProcess
 from .sampler import Estimate, MultiChannelSampler
 from .unweighting import GenerationStats, Generator, Progress, RunSettings, choose_w_max, split

@@ -21,8 +21,9 @@ import dataclasses
 import math
 from typing import Literal
 
+from darkstrahl.errors import ParameterError
+
 from .constants import COS_THETA_W, E_CHARGE
-from .errors import ParameterError
 from .width_tables import DEFAULT_PHI_WIDTHS, PHI_WIDTH_PRESCRIPTIONS, phi_hadron_table
 
 EpsConvention = Literal["photon", "hypercharge"]

@@ -14,9 +14,10 @@ from functools import cached_property
 
 from numpy.typing import NDArray
 
+from darkstrahl.errors import ParameterError
+
 from .amplitudes import matrix_element_squared, matrix_element_squared_and_helicity
 from .constants import E_CHARGE, GEV2_TO_FB
-from .errors import ParameterError
 from .model import DarkModel
 from .phasespace import PhaseSpace, gamma_phi_phase_space, phi_phase_space
 from .widths import ap_widths

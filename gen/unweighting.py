@@ -21,8 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from darkstrahl.errors import ParameterError
+
 from .decays import decay_phi
-from .errors import ParameterError
 from .events import EventBatch
 from .sampler import Estimate, SamplerSettings
 

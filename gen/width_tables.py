@@ -25,8 +25,9 @@ from importlib import resources
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from darkstrahl.errors import ParameterError
+
 from .constants import HBARC_GEV_MM, M_K_CHARGED, M_PI_CHARGED
-from .errors import ParameterError
 
 FloatArray = NDArray[np.float64]
 

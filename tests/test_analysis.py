@@ -14,7 +14,7 @@ from darkstrahl.analysis.reach import eps_reach, theta_region
 from darkstrahl.analysis.variables import sqrt_abs_v, v_variable
 from darkstrahl.analysis.window import grow_cut, grow_window
 from darkstrahl.detector.resolution import ecl_relative_resolution
-from darkstrahl.gen.regimes import e_bar
+from darkstrahl.gen.kinematic_regimes import e_bar
 
 
 def test_v_variable() -> None:

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from darkstrahl.cli import main
+from darkstrahl.errors import ParameterError
 from darkstrahl.gen.background import BackgroundGenerator, BackgroundProcess
-from darkstrahl.gen.errors import ParameterError
 from darkstrahl.gen.generator import RunSettings, make_generator
 from darkstrahl.gen.kinematics import invariant_mass_squared
 from darkstrahl.gen.model import DarkModel

@@ -31,7 +31,7 @@ from darkstrahl.detector.resolution import (
     smear_track,
     track_relative_resolution,
 )
-from darkstrahl.gen.errors import ParameterError
+from darkstrahl.errors import ParameterError
 from darkstrahl.gen.generator import EventGenerator, RunSettings
 from darkstrahl.gen.kinematics import invariant_mass_squared
 from darkstrahl.gen.model import DarkModel

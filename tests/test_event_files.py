@@ -13,10 +13,10 @@ import pytest
 
 import darkstrahl
 from darkstrahl.cli import main
-from darkstrahl.gen.errors import DarkstrahlError
+from darkstrahl.errors import DarkstrahlError
+from darkstrahl.gen.eventfiles.lhe import RunInfo, write_lhe
+from darkstrahl.gen.eventfiles.textformat import format_floats, format_ints
 from darkstrahl.gen.events import EventBatch
-from darkstrahl.gen.lhe import RunInfo, write_lhe
-from darkstrahl.gen.textformat import format_floats, format_ints
 
 DATA = Path(__file__).parent / "data"
 FAST = ["--set", "run.n_points=20000", "--set", "run.n_pilot=10000"]

@@ -7,8 +7,8 @@ import math
 
 import pytest
 
+from darkstrahl.errors import ParameterError
 from darkstrahl.gen.constants import COS_THETA_W, E_CHARGE
-from darkstrahl.gen.errors import ParameterError
 from darkstrahl.gen.model import BENCHMARKS, DarkModel
 
 

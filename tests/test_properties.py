@@ -8,9 +8,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from darkstrahl.gen.errors import ParameterError
+from darkstrahl.errors import ParameterError
+from darkstrahl.gen.eventfiles.textformat import format_floats
 from darkstrahl.gen.model import DarkModel
-from darkstrahl.gen.textformat import format_floats
 
 finite = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e99, max_value=1e99).filter(
     lambda x: x == 0 or abs(x) >= 1e-99

@@ -17,7 +17,7 @@ Weights and cross sections are in pb. Unweighted files: IDWTUP = 3, XWGTUP = sig
 event weight is 1, or w / w_max for the rare overweight event); weighted files: IDWTUP = 4, XWGTUP = the
 event's weight. In both the mean of XWGTUP is sigma. In the centre-of-mass frame the e- moves along +z
 (basf2: LHEInput with wrongSignPz = False, then BoostMCParticles; docs/basf2.md). Every float is written
-with 17 significant digits (``%.16e``) by a vectorized writer (:mod:`darkstrahl.gen.lhe_text`); files ending
+with 17 significant digits (``%.16e``) by a vectorized writer (:mod:`.lhe_text`); files ending
 in ``.gz`` are gzip-compressed (level 1, no time stamp, so the same card and seed give the same bytes).
 """
 
@@ -32,13 +32,14 @@ from typing import IO
 import numpy as np
 from numpy.typing import NDArray
 
-from .atomic import atomic_output
-from .constants import ALPHA
-from .decays import DAUGHTER_MASS, DAUGHTERS
-from .events import EventBatch
-from .kinematics import invariant_mass_squared
+from darkstrahl.files import atomic_output
+
+from ..constants import ALPHA
+from ..decays import DAUGHTER_MASS, DAUGHTERS
+from ..events import EventBatch
+from ..kinematics import invariant_mass_squared
+from ..process import PDG_AP, PDG_CHI, PDG_PHI
 from .lhe_text import buffer_size, render_events
-from .process import PDG_AP, PDG_CHI, PDG_PHI
 from .textformat import POW10_HI, POW10_LO, check_finite
 
 FB_TO_PB = 1e-3

@@ -21,3 +21,7 @@ class ParameterError(DarkstrahlError, ValueError):
         self.value = value
         shown = "" if value is None else f" (got {value!r})"
         super().__init__(f"{parameter}: {rule}{shown}")
+
+
+class CardError(DarkstrahlError, ValueError):
+    """A run card (or an override) is invalid: the message names the key and the rule."""

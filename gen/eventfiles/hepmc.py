@@ -1,6 +1,6 @@
 """HepMC3 event files (ASCII, through pyhepmc, the optional extra ``darkstrahl[hepmc3]``).
 
-The same events as the LHE writer (:mod:`darkstrahl.gen.lhe`), with vertices: the beams (status 4) meet at
+The same events as the LHE writer (:mod:`.lhe`), with vertices: the beams (status 4) meet at
 the hard vertex at the origin; intermediate A' (status 2) decay at the origin; phi (status 2 when decayed)
 decays at its displaced vertex, given per event as (x, y, z, c t) in mm in the frame of the momenta (the
 detector step supplies it: :meth:`darkstrahl.detector.belle2.Belle2.simulate`). Units GeV and mm; the event
@@ -15,9 +15,10 @@ from pathlib import Path
 
 from numpy.typing import NDArray
 
-from .atomic import atomic_path
-from .errors import DarkstrahlError
-from .events import EventBatch
+from darkstrahl.errors import DarkstrahlError
+from darkstrahl.files import atomic_path
+
+from ..events import EventBatch
 from .lhe import DEFAULT_PDG, FB_TO_PB, PdgIds, RunInfo, _event_arrays, _layout
 
 HEPMC_STATUS = {-1: 4, 1: 1, 2: 2}
@@ -114,7 +115,7 @@ def _events(
 
 
 def _phi_row(batch: EventBatch) -> int:
-    """Index of phi's row in the record of :func:`darkstrahl.gen.lhe._layout`."""
+    """Index of phi's row in the record of :func:`darkstrahl.gen.eventfiles.lhe._layout`."""
     rows, _, _ = _layout(batch)
     return next(r for r, slots in enumerate(rows) if slots == (batch.phi_index,))
 

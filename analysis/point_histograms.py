@@ -24,13 +24,13 @@ from scipy import sparse
 from darkstrahl.detector.belle2 import Reconstructed
 from darkstrahl.detector.regions import Region, decay_probability
 from darkstrahl.detector.resolution import ecl_relative_resolution
+from darkstrahl.detector.response import gaussian_response, sqrt_v_copies_response
 from darkstrahl.gen.constants import HBARC_GEV_MM
 from darkstrahl.gen.model import DarkModel
 from darkstrahl.gen.widths import phi_widths
 
 from .binning import mchichi_edges, sqrt_v_edges
 from .reach import ThetaRegion, eps_reach, theta_region
-from .response import gaussian_response, sqrt_v_copies_response
 from .variables import e_bar, sqrt_abs_v
 from .window import Window, grow_cut, grow_window
 
@@ -90,7 +90,7 @@ class PointAnalysis:
         """Reduce a reconstructed signal and background sample to their response matrices.
 
         With ``reference_copies`` (records simulated with resolution ``none``), the reference resolution
-        method is applied here through :mod:`darkstrahl.analysis.response`: analytically for m_chichi, with
+        method is applied here through :mod:`darkstrahl.detector.response`: analytically for m_chichi, with
         that many copies (drawn from ``rng``) for sqrt(|v|). Otherwise the records' own copies are binned.
         """
         m = model.m_Ap

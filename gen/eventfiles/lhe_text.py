@@ -1,4 +1,4 @@
-"""numba kernel that renders event blocks of a Les Houches file into bytes (see :mod:`darkstrahl.gen.lhe`).
+"""numba kernel that renders event blocks of a Les Houches file into bytes (see :mod:`.lhe`).
 
 Layout of one event (every float ``%.16e``, 23 characters after a separating space):
 
