@@ -15,41 +15,27 @@ Gamma(A' -> chi chibar phi), a relative change of order 1e-9 for theta < 1e-3 (t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
-from darkstrahl.detector.belle2 import Reconstructed
+from darkstrahl.detector.reconstructed import Reconstructed
 from darkstrahl.detector.regions import Region, decay_probability
-from darkstrahl.detector.resolution import ecl_relative_resolution
-from darkstrahl.detector.response import gaussian_response, sqrt_v_copies_response
-from darkstrahl.gen.constants import HBARC_GEV_MM
+from darkstrahl.detector.response import SqrtV
+from darkstrahl.gen.layout import Layout, Lifetime
 from darkstrahl.gen.model import DarkModel
-from darkstrahl.gen.widths import phi_widths
 
 from .binning import mchichi_edges, sqrt_v_edges
 from .reach import ThetaRegion, eps_reach, theta_region
-from .variables import e_bar, sqrt_abs_v
+from .variables import e_bar
 from .window import Window, grow_cut, grow_window
 
 
-def observable(rec: Reconstructed, m_Ap: float, sqrt_s: float) -> NDArray:
-    """The channel's analysis variable per copy: m_chichi (phi) or sqrt(|v|) (gamma_phi) [GeV]."""
-    if rec.channel == "phi":
-        return rec.m_chichi
-    return sqrt_abs_v(rec.e_gamma, rec.m_chichi, m_Ap, sqrt_s)
-
-
-def response_matrix(rec: Reconstructed, values: NDArray, edges: NDArray) -> sparse.csr_matrix:
-    """R (events x bins): fraction of each event's copies in each bin (copies outside the edges dropped)."""
-    k = np.searchsorted(edges, values, side="right") - 1
-    ok = (k >= 0) & (k < len(edges) - 1) & np.isfinite(values)
-    n_ev = int(rec.event.max()) + 1 if len(rec.event) else 0
-    return sparse.csr_matrix(
-        (np.full(int(ok.sum()), 1.0 / rec.n_copies), (rec.event[ok], k[ok])), shape=(n_ev, len(edges) - 1)
-    )
+def observable(channel: str, m_Ap: float, sqrt_s: float) -> str | SqrtV:
+    """The channel's analysis variable: m_chichi (phi) or sqrt(|v|) (gamma_phi) [GeV]."""
+    return "m_chichi" if channel == "phi" else SqrtV(m_Ap, float(e_bar(sqrt_s, m_Ap)))
 
 
 @dataclass
@@ -66,15 +52,14 @@ class PointAnalysis:
     d_mm: NDArray  # (n,) mean transverse decay distance at theta_0
     region: Region
     background_unit: NDArray  # expected background events per bin for N_b = 1
-    sm_width_sin1: float = field(init=False)
-    dark_width_cos1: float = field(init=False)
+    layout: Layout  # the signal's event record: its rate dependences and phi's lifetime rule
 
     def __post_init__(self) -> None:
         self._response_t = self.response.T.tocsr()  # bins x events: a row-major product per histogram
-        ph = phi_widths(self.model)
-        s2, c2 = math.sin(self.model.theta) ** 2, math.cos(self.model.theta) ** 2
-        self.sm_width_sin1 = (ph.total - ph.dark) / s2
-        self.dark_width_cos1 = ph.dark / c2
+
+    @property
+    def lifetime(self) -> Lifetime:
+        return self.layout.long_lived[0].lifetime
 
     @classmethod
     def build(
@@ -84,37 +69,22 @@ class PointAnalysis:
         model: DarkModel,
         sqrt_s: float,
         luminosity_fb: float,
-        reference_copies: int | None = None,
         rng: np.random.Generator | None = None,
     ) -> PointAnalysis:
-        """Reduce a reconstructed signal and background sample to their response matrices.
-
-        With ``reference_copies`` (records simulated with resolution ``none``), the reference resolution
-        method is applied here through :mod:`darkstrahl.detector.response`: analytically for m_chichi, with
-        that many copies (drawn from ``rng``) for sqrt(|v|). Otherwise the records' own copies are binned.
-        """
+        """Reduce a reconstructed signal and background sample to their response matrices (the expected
+        histograms after the detector's resolution, :meth:`Reconstructed.response`; ``rng`` serves the
+        reference method's sqrt(|v|) copies)."""
         m = model.m_Ap
-        phi = signal.channel == "phi"
-        if reference_copies is None:
-            xs, xb = observable(signal, m, sqrt_s), observable(background, m, sqrt_s)
-            finite = np.concatenate([xs[np.isfinite(xs)], xb[np.isfinite(xb)]])
-            lo, hi = float(finite.min()), float(finite.max())
-        else:
-            lo, hi = _smeared_range(signal, background, m, sqrt_s)
-        if phi:
+        obs = observable(signal.channel, m, sqrt_s)
+        (lo_s, hi_s), (lo_b, hi_b) = signal.smeared_range(obs), background.smeared_range(obs)
+        lo, hi = min(lo_s, lo_b), max(hi_s, hi_b)
+        if signal.channel == "phi":
             edges = mchichi_edges(m, lo, hi)
             start = int(np.searchsorted(edges, m, side="right") - 1)
         else:
             edges = sqrt_v_edges(hi)
             start = 0
-        if reference_copies is None:
-            rs, rb = response_matrix(signal, xs, edges), response_matrix(background, xb, edges)
-        else:
-            if rng is None:
-                raise ValueError("the reference response needs a random generator")
-            rs, rb = (
-                _reference_response(r, m, sqrt_s, edges, reference_copies, rng) for r in (signal, background)
-            )
+        rs, rb = signal.response(edges, obs, rng), background.response(edges, obs, rng)
         n_b = len(background.event_weight)
         bkg = luminosity_fb * (background.event_weight @ rb) / n_b
         return cls(
@@ -125,21 +95,21 @@ class PointAnalysis:
             start,
             rs,
             signal.event_weight,
-            signal.d_mm,
+            signal.d_mm[:, 0],
             signal.region,
             np.asarray(bkg).ravel(),
+            signal.layout,
         )
 
     # ------------------------------------------------------------------ histograms
     def ctau_mm(self, theta: float) -> float:
-        """c tau of phi at mixing angle theta [mm] (SM widths x sin^2, dark width x cos^2)."""
-        width = math.sin(theta) ** 2 * self.sm_width_sin1 + math.cos(theta) ** 2 * self.dark_width_cos1
-        return HBARC_GEV_MM / width
+        """c tau of phi at mixing angle theta [mm] (the layout's lifetime rule)."""
+        return self.lifetime.ctau_mm(theta)
 
     def event_yields(self, eps: float, theta: float) -> NDArray:
         """Expected signal events carried by each event at (eps, theta) before the window."""
         d = self.d_mm * (self.ctau_mm(theta) / self.ctau_mm(self.model.theta))
-        scale = (eps / self.model.eps) ** 2 * (math.cos(theta) / math.cos(self.model.theta)) ** 2
+        scale = self.layout.rate_factor(eps=eps, theta=theta)
         return (
             self.luminosity_fb
             / len(self.event_weight)
@@ -175,26 +145,3 @@ class PointAnalysis:
     def theta_region(self, eps: float, n_b: float, grid: NDArray) -> ThetaRegion:
         """Excluded theta region(s) at fixed eps."""
         return theta_region(lambda t: self.window(eps, t, n_b).value, grid)
-
-
-def _reference_response(
-    rec: Reconstructed, m_Ap: float, sqrt_s: float, edges: NDArray, copies: int, rng: np.random.Generator
-) -> sparse.csr_matrix:
-    m = rec.m_chichi_true
-    if rec.channel == "phi":
-        return gaussian_response(m, m * ecl_relative_resolution(m), edges)
-    return sqrt_v_copies_response(rec.e_gamma_true, m, m_Ap, float(e_bar(sqrt_s, m_Ap)), edges, copies, rng)
-
-
-def _smeared_range(
-    signal: Reconstructed, background: Reconstructed, m_Ap: float, sqrt_s: float
-) -> tuple[float, float]:
-    """Range of the observable that contains every reference-smeared copy up to 8 sigma."""
-    m = np.concatenate([signal.m_chichi_true, background.m_chichi_true])
-    sm = 8.0 * m * ecl_relative_resolution(m)
-    if signal.channel == "phi":
-        return float((m - sm).min()), float((m + sm).max())
-    e = np.concatenate([signal.e_gamma_true, background.e_gamma_true])
-    se = 8.0 * e * ecl_relative_resolution(e)
-    ebar = float(e_bar(sqrt_s, m_Ap))
-    return 0.0, float(np.sqrt((np.abs(e - ebar) + se) * (np.abs(m - m_Ap) + sm)).max())

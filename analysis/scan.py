@@ -10,7 +10,6 @@ depend on which executor or worker runs it, nor on the order of completion.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import zlib
 from collections.abc import Callable, Iterable
@@ -20,14 +19,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from darkstrahl.detector.belle2 import Belle2, Reconstructed
-from darkstrahl.gen.background import BackgroundGenerator, BackgroundProcess
+from darkstrahl.detector.belle2 import Belle2
+from darkstrahl.detector.reconstructed import Reconstructed
+from darkstrahl.gen.event_stream import Generator
 from darkstrahl.gen.events import EventBatch
+from darkstrahl.gen.flat_background import BackgroundProcess, FlatGenerator
 from darkstrahl.gen.generator import EventGenerator, RunSettings
 from darkstrahl.gen.model import BENCHMARKS, DarkModel
-from darkstrahl.gen.process import GenerationCuts, SignalProcess
 from darkstrahl.gen.sampler import SamplerSettings
-from darkstrahl.gen.widths import phi_widths
+from darkstrahl.gen.signal_process import GenerationCuts, SignalProcess
 
 from .point_histograms import PointAnalysis
 
@@ -142,7 +142,7 @@ def mass_points(
     return out
 
 
-def _generate(gen: EventGenerator | BackgroundGenerator, n: int) -> EventBatch:
+def _generate(gen: Generator, n: int) -> EventBatch:
     return EventBatch.concatenate(list(gen.weighted(n)))
 
 
@@ -155,15 +155,13 @@ def build_point(key: PointKey, settings: ScanSettings) -> tuple[PointAnalysis, E
     det = settings.detector
     decay = "all" if det.resolution == "objects" else "none"
     run = RunSettings(
-        n_points=0, n_pilot=2, chunk_size=settings.n_events, phi_decay=decay, sampler=settings.sampler
+        n_points=0, n_pilot=2, chunk_size=settings.n_events, decays=decay, sampler=settings.sampler
     )
     sig_gen = EventGenerator(
         SignalProcess(key.channel, model, sqrt_s=settings.sqrt_s, cuts=settings.cuts), s_sig, run
     )
     sig = _generate(sig_gen, settings.n_events)
-    bkg_run = RunSettings(
-        n_points=settings.n_events, n_pilot=2, chunk_size=settings.n_events, phi_decay=decay
-    )
+    bkg_run = RunSettings(n_points=settings.n_events, n_pilot=2, chunk_size=settings.n_events, decays=decay)
     bkg_proc = BackgroundProcess(
         "bkg_" + key.channel,
         model,
@@ -173,17 +171,11 @@ def build_point(key: PointKey, settings: ScanSettings) -> tuple[PointAnalysis, E
         ratio_gamma=settings.ratio_gamma,
         cuts=settings.cuts,
     )
-    bkg = _generate(BackgroundGenerator(bkg_proc, s_bkg, bkg_run), settings.n_events)
+    bkg = _generate(FlatGenerator(bkg_proc, s_bkg, bkg_run), settings.n_events)
     rng = np.random.default_rng(s_det)
     lumi = settings.luminosity_ab * FB_PER_AB
-    if det.resolution == "reference":
-        # the reference smearing is applied to the histograms directly (detector/response.py)
-        truth = dataclasses.replace(det, resolution="none")
-        rec_s, rec_b = truth.simulate(sig, model, rng), truth.simulate(bkg, model, rng)
-        point = PointAnalysis.build(rec_s, rec_b, model, settings.sqrt_s, lumi, det.n_copies, rng)
-    else:
-        rec_s, rec_b = det.simulate(sig, model, rng), det.simulate(bkg, model, rng)
-        point = PointAnalysis.build(rec_s, rec_b, model, settings.sqrt_s, lumi)
+    rec_s, rec_b = det.simulate(sig, rng), det.simulate(bkg, rng)
+    point = PointAnalysis.build(rec_s, rec_b, model, settings.sqrt_s, lumi, rng)
     return point, sig, rec_s
 
 
@@ -231,7 +223,7 @@ def run_point(key: PointKey, settings: ScanSettings) -> PointResult:
         m_chi=model.m_chi,
         sigma_fb=sigma,
         sigma_err_fb=float(w.std(ddof=1) / math.sqrt(len(w))),
-        ctau_mm=phi_widths(model).ctau_mm,
+        ctau_mm=sig.layout.long_lived[0].lifetime.ctau_mm(),
         edges=point.edges,
         signal_hist=point.signal_hist(settings.eps, settings.theta),
         background_unit=point.background_unit,

@@ -17,7 +17,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from darkstrahl.gen.generator import EventGenerator, RunSettings
 from darkstrahl.gen.model import DarkModel
-from darkstrahl.gen.process import SignalProcess
+from darkstrahl.gen.signal_process import SignalProcess
 
 
 def run(process: str, m_Ap: float, n_events: int) -> dict[str, float]:

@@ -20,7 +20,7 @@ import pylhe
 from darkstrahl.gen.eventfiles.lhe import DEFAULT_PDG, RunInfo, _event_arrays, write_lhe
 from darkstrahl.gen.generator import EventGenerator, RunSettings
 from darkstrahl.gen.model import DarkModel
-from darkstrahl.gen.process import SignalProcess
+from darkstrahl.gen.signal_process import SignalProcess
 from darkstrahl.gen.widths import phi_widths
 
 
@@ -83,7 +83,7 @@ def main() -> None:
     args = ap.parse_args()
     model = DarkModel.from_benchmark("B1", 6.0)
     gen = EventGenerator(
-        SignalProcess("phi", model), 1, RunSettings(n_points=100_000, chunk_size=args.events, phi_decay="all")
+        SignalProcess("phi", model), 1, RunSettings(n_points=100_000, chunk_size=args.events, decays="all")
     )
     batch = next(gen.unweighted(args.events))
     info = RunInfo(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from darkstrahl.analysis.output import write_tables
 from darkstrahl.analysis.scan import run_point, run_scan
-from darkstrahl.runcard import load_card
+from darkstrahl.runcard import build, load_card
 
 
 def main() -> None:
@@ -25,8 +25,8 @@ def main() -> None:
     ap.add_argument("-o", "--outdir", default=None)
     args = ap.parse_args()
     card = load_card("reference_study", [f"analysis.n_events={args.events}"])
-    settings = card.scan_settings()
-    keys = card.scan_keys()
+    settings = build.scan_settings(card)
+    keys = build.scan_keys(card)
     # JIT warm-up (compiles or loads every kernel) outside the timing
     run_point(keys[0], dataclasses.replace(settings, n_events=2000))
     start = time.perf_counter()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from darkstrahl.analysis.output import write_tables
 from darkstrahl.analysis.scan import run_point, run_scan
-from darkstrahl.runcard import load_card
+from darkstrahl.runcard import build, load_card
 
 
 def main() -> None:
@@ -26,8 +26,8 @@ def main() -> None:
     args = ap.parse_args()
     bench = "[" + ",".join(f'"{b}"' for b in args.benchmarks) + "]"
     card = load_card("reference_study", [f"analysis.n_events={args.events}", f"analysis.benchmarks={bench}"])
-    settings = card.scan_settings()
-    keys = card.scan_keys()
+    settings = build.scan_settings(card)
+    keys = build.scan_keys(card)
     run_point(keys[0], dataclasses.replace(settings, n_events=2000))  # JIT warm-up
     times, outputs = {}, {}
     for workers in (1, 2):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from darkstrahl.gen.events import EventBatch
 from darkstrahl.gen.generator import make_generator
-from darkstrahl.runcard import Card, load_card
+from darkstrahl.runcard import Card, build, load_card
 
 
 def generate(
@@ -22,6 +22,6 @@ def generate(
     c = card if isinstance(card, Card) else load_card(card, overrides)
     n = c["run"]["n_events"] if n is None else n
     seed = c["run"]["seed"] if seed is None else seed
-    gen = make_generator(c.process(), seed, c.run_settings())
+    gen = make_generator(build.process(c), seed, build.run_settings(c))
     events = gen.weighted(n) if c["output"]["weighted"] else gen.unweighted(n)
     return EventBatch.concatenate(list(events))

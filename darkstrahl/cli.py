@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from darkstrahl import __version__
-from darkstrahl.errors import DarkstrahlError
-from darkstrahl.gen.unweighting import Generator
+from darkstrahl.errors import CardError, DarkstrahlError
+from darkstrahl.gen.event_stream import Generator
 from darkstrahl.progress import ProgressBar
-from darkstrahl.runcard import Card, CardError, builtin_cards, explain, load_card
+from darkstrahl.runcard import Card, build, builtin_cards, explain, load_card
 
 
 def _add_card_args(p: argparse.ArgumentParser) -> None:
@@ -35,7 +35,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
     from darkstrahl.info import format_summary, summary
 
     card = load_card(args.card, args.overrides)
-    info = summary(card.model(), card.sqrt_s())
+    info = summary(build.model(card), build.sqrt_s(card))
     print(json.dumps(info, indent=2) if args.json else format_summary(info))
     return 0
 
@@ -47,43 +47,41 @@ def _generator(args: argparse.Namespace) -> tuple[Card, int, Generator]:
     seed = card["run"]["seed"] if args.seed is None else args.seed
     if seed < 0:
         raise CardError("--seed: must be >= 0")
-    return card, seed, make_generator(card.process(), seed, card.run_settings())
+    return card, seed, make_generator(build.process(card), seed, build.run_settings(card))
 
 
 def _cmd_xsec(args: argparse.Namespace) -> int:
-    from darkstrahl.gen.background import BackgroundGenerator
+    from darkstrahl.gen.flat_background import FlatGenerator
+    from darkstrahl.gen.generator import EventGenerator
 
     _card, seed, gen = _generator(args)
     with ProgressBar(gen.setup_work(pilot=False), "integrate") as bar:
         est = gen.cross_section(bar.update)
+    proc = gen.process
     result: dict[str, object] = {
-        "process": gen.process.name,
+        "process": proc.name,
         "sigma_fb": est.mean,
         "sigma_err_fb": est.error,
         "n_points": est.n,
         "seed": seed,
-        "sqrt_s_GeV": gen.process.sqrt_s,
+        "sqrt_s_GeV": proc.sqrt_s,
+        **proc.summary(),
     }
-    if isinstance(gen, BackgroundGenerator):
+    if isinstance(gen, FlatGenerator):
         assert gen.volume is not None
         result |= {
-            "n_b": gen.process.n_b,
-            "luminosity_ab": gen.process.luminosity_ab,
             "phase_space_volume": gen.volume.mean,
             "phase_space_volume_err": gen.volume.error,
             "matrix_element_squared": gen.matrix_element_squared,
         }
-    else:
+    elif isinstance(gen, EventGenerator):
         channels = [c.name for c in gen.process.phase_space.channels]
-        result |= {
-            "width_Ap_GeV": gen.process.width_Ap,
-            "channel_weights": dict(zip(channels, gen.sampler.alphas.tolist(), strict=True)),
-        }
+        result["channel_weights"] = dict(zip(channels, gen.sampler.alphas.tolist(), strict=True))
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         print(
-            f"process {result['process']} at sqrt(s) = {gen.process.sqrt_s:g} GeV: sigma = "
+            f"process {result['process']} at sqrt(s) = {proc.sqrt_s:g} GeV: sigma = "
             f"{est.mean:.6g} +- {est.error:.2g} fb ({est.n} points, seed {seed})"
         )
     return 0
@@ -123,9 +121,9 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     from darkstrahl.analysis.scan import run_scan
 
     card = load_card(args.card, args.overrides)
-    settings = card.scan_settings()
-    keys = card.scan_keys()
-    sched = card.scheduler(address=args.scheduler, workers=args.workers)
+    settings = build.scan_settings(card)
+    keys = build.scan_keys(card)
+    sched = build.scheduler(card, address=args.scheduler, workers=args.workers)
     if args.job_script:
         if sched.kind not in ("slurm", "htcondor"):
             raise CardError("--job-script: needs scheduler.kind = 'slurm' or 'htcondor'")
@@ -139,7 +137,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         raise CardError("-o: the scan needs an output directory")
     outdir = Path(args.output)
     outdir.mkdir(parents=True, exist_ok=True)
-    checkpoint = Checkpoint(outdir, card.scan_hash())
+    checkpoint = Checkpoint(outdir, build.scan_hash(card))
     start = time.perf_counter()
     if sched.kind == "local" and (sched.workers or os.cpu_count() or 1) <= 1:
         where = "1 local process"
@@ -155,7 +153,9 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     files += plots.plot_cross_sections(results, outdir, lumi, settings.eps)
     gamma = [r for r in results if r.key.channel == "gamma_phi"]
     if gamma:
-        ref = min(gamma, key=lambda r: abs(r.key.m_Ap - card.model().m_Ap) + 100 * (r.key.benchmark != "B1"))
+        ref = min(
+            gamma, key=lambda r: abs(r.key.m_Ap - build.model(card).m_Ap) + 100 * (r.key.benchmark != "B1")
+        )
         files += plots.plot_dalitz(ref, outdir, lumi, settings.sqrt_s)
     files += plots.plot_regime_map(outdir, lumi, settings.sqrt_s, settings.cuts.e_min)
     shown = []
@@ -166,8 +166,8 @@ def _cmd_scan(args: argparse.Namespace) -> int:
                 min(
                     cands,
                     key=lambda r: (
-                        abs(r.key.m_Ap - card.model().m_Ap)
-                        + 100 * (r.key.benchmark != (card.model().benchmark or "B1"))
+                        abs(r.key.m_Ap - build.model(card).m_Ap)
+                        + 100 * (r.key.benchmark != (build.model(card).benchmark or "B1"))
                     ),
                 )
             )

@@ -1,5 +1,8 @@
-"""From a run card to an event file: generation, the optional detector step (lab frame, phi vertices, forced
-decay region) and the LHE or HepMC3 writer; shared by ``darkstrahl generate`` and :func:`darkstrahl.generate`.
+"""From a run card to an event file: generation, the optional detector step (lab frame, decay vertices,
+forced decay region) and the LHE or HepMC3 writer; shared by ``darkstrahl generate`` and
+:func:`darkstrahl.generate`. Frames and vertices come from the detector's record
+(:class:`~darkstrahl.detector.reconstructed.Reconstructed`: the per-event CM -> lab transform), never
+re-derived here.
 """
 
 from __future__ import annotations
@@ -11,15 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-from darkstrahl.detector.beams import transform
 from darkstrahl.detector.belle2 import Belle2
-from darkstrahl.detector.regions import C_MM_PER_NS, region
-from darkstrahl.gen.eventfiles.lhe import DEFAULT_PDG, PdgIds, RunInfo, write_lhe
+from darkstrahl.detector.regions import region
+from darkstrahl.gen.event_stream import Generator
+from darkstrahl.gen.eventfiles.lhe import RunInfo, write_lhe
 from darkstrahl.gen.events import EventBatch
 from darkstrahl.gen.generator import make_generator
-from darkstrahl.gen.unweighting import Generator
-from darkstrahl.gen.widths import phi_widths
-from darkstrahl.runcard import Card
+from darkstrahl.runcard import Card, build
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class EventWriterConfig:
     frame: str = "cm"
     weighted: bool = False
     force_region: str = "none"
-    pdg: PdgIds = DEFAULT_PDG
+    pdg_map: tuple[tuple[int, int], ...] = ()
 
     @classmethod
     def from_card(cls, card: Card, fmt: str | None = None, frame: str | None = None) -> EventWriterConfig:
@@ -40,7 +41,7 @@ class EventWriterConfig:
             frame=frame or out["frame"],
             weighted=out["weighted"],
             force_region=out["force_region"],
-            pdg=PdgIds(out["pdg_chi"], out["pdg_phi"], out["pdg_Ap"]),
+            pdg_map=tuple(build.pdg_map(card).items()),
         )
 
 
@@ -52,30 +53,24 @@ def event_stream(
     gen: Generator,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[EventBatch, np.ndarray | None]]:
-    """Batches in the requested frame, with the phi decay vertices (x, y, z, c t) [mm] in that frame when the
-    detector step runs (HepMC3 output or a forced region); event weights x P(region) when forced."""
-    det: Belle2 = card.detector()
+    """Batches in the requested frame, with the decay vertices (n, L, 4) = (x, y, z, c t) [mm] of the L
+    long-lived slots in that frame when the detector step runs (HepMC3 output, a forced region or the lab
+    frame); event weights x P(region) when forced."""
+    det: Belle2 = build.detector(card)
     if config.force_region != "none":
         det = dataclasses.replace(det, region=region(config.force_region), vertex_mode="sample")
-    need_vertices = config.fmt == "hepmc3" or config.force_region != "none"
+    need_detector = config.fmt == "hepmc3" or config.force_region != "none" or config.frame == "lab"
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,)))  # detector stream of this seed
-    lam = det.beams.cm_to_lab()
-    inv = np.linalg.inv(lam)
-    model = gen.process.model
     events = gen.weighted(n, progress) if config.weighted else gen.unweighted(n, progress)
     for batch in events:
         vertices = None
-        if need_vertices:
-            rec = dataclasses.replace(det, resolution="none").simulate(batch, model, rng)
-            v = rec.phi_vertex
-            vertices = np.column_stack([v[:, 0], v[:, 1], v[:, 2], v[:, 3] * C_MM_PER_NS])  # lab, c t in mm
+        if need_detector:
+            rec = dataclasses.replace(det, resolution="none").simulate(batch, rng)
+            vertices = rec.vertices_lab if config.frame == "lab" else rec.vertices_cm
             if config.force_region != "none":
                 batch = dataclasses.replace(batch, weights=batch.weights * rec.region_weight)
-            if config.frame == "cm":  # (c t, x, y, z) back to the centre-of-mass frame
-                four = np.column_stack([vertices[:, 3], vertices[:, :3]]) @ inv.T
-                vertices = np.column_stack([four[:, 1:], four[:, 0]])
-        if config.frame == "lab":
-            batch = dataclasses.replace(batch, momenta=transform(batch.momenta, lam), frame="lab")
+            if config.frame == "lab":
+                batch = dataclasses.replace(batch, momenta=rec.lab_momenta, frame="lab")
         yield batch, vertices
 
 
@@ -91,25 +86,22 @@ def write_events(
     """Generate ``n`` events of the card into ``path``; returns a one-paragraph summary."""
     from darkstrahl import __version__
 
-    gen = make_generator(card.process(), seed, card.run_settings())
+    gen = make_generator(build.process(card), seed, build.run_settings(card))
     weighted = config.weighted
     bar = progress or _NoBar
     with bar(gen.setup_work(pilot=not weighted), "integrate") as b:
         est = gen.cross_section(b.update)
         if not weighted:
             gen.prepare_unweighting(b.update)
-    beams = card.beams()
+    beams = build.beams(card)
     process = gen.process
-    decayed = gen.settings.phi_decay != "none" or not process.name.startswith("bkg_")
     info = RunInfo(
         process=process.name,
+        lprup=process.layout.lprup,
         sigma_fb=est.mean,
         sigma_err_fb=est.error,
         beam_energies=(beams.e_her, beams.e_ler) if config.frame == "lab" else (process.sqrt_s / 2,) * 2,
         weighted=weighted,
-        m_chi=process.model.m_chi,
-        m_phi=process.model.m_phi,
-        ctau_phi_mm=phi_widths(process.model).ctau_mm if decayed else 0.0,
         card_text=card.text + "".join(f"\n# --set {o}" for o in card.overrides) + f"\n# seed = {seed}",
         version=__version__,
         frame=config.frame,
@@ -119,9 +111,9 @@ def write_events(
         if config.fmt == "hepmc3":
             from darkstrahl.gen.eventfiles.hepmc import write_hepmc3
 
-            written = write_hepmc3(path, stream, info, config.pdg, force=force)
+            written = write_hepmc3(path, stream, info, dict(config.pdg_map), force=force)
         else:
-            written = write_lhe(path, (batch for batch, _ in stream), info, config.pdg, force=force)
+            written = write_lhe(path, (batch for batch, _ in stream), info, dict(config.pdg_map), force=force)
     st = gen.stats
     lines = [
         f"process {process.name}: sigma = {est.mean:.6g} +- {est.error:.2g} fb; {written} "

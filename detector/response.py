@@ -17,6 +17,7 @@ the edges.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numba as nb
 import numpy as np
@@ -24,6 +25,18 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from darkstrahl.detector.resolution import ecl_relative_resolution
+
+
+@dataclass(frozen=True)
+class SqrtV:
+    """The observable sqrt(|v|) = sqrt(|(E_gamma - e_bar)(m_chichi - m_Ap)|) [GeV] of an m_A' hypothesis
+    (physics.md section 4), in the form the detector can smear (E_gamma, m_chichi in GeV)."""
+
+    m_Ap: float
+    e_bar: float
+
+    def __call__(self, e_gamma: NDArray, m_chichi: NDArray) -> NDArray:
+        return np.sqrt(np.abs((e_gamma - self.e_bar) * (m_chichi - self.m_Ap)))
 
 
 @nb.njit(cache=True)

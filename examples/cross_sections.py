@@ -20,8 +20,8 @@ import numpy as np
 from darkstrahl.gen.crosssections import sigma_nwa_fb
 from darkstrahl.gen.generator import EventGenerator, RunSettings
 from darkstrahl.gen.model import BENCHMARKS, DarkModel
-from darkstrahl.gen.process import SignalProcess
 from darkstrahl.gen.sampler import SamplerSettings
+from darkstrahl.gen.signal_process import SignalProcess
 
 SQRT_S = 10.58
 

@@ -19,7 +19,7 @@ import numpy as np
 from darkstrahl.detector.belle2 import Belle2
 from darkstrahl.gen.generator import EventGenerator, RunSettings
 from darkstrahl.gen.model import DarkModel
-from darkstrahl.gen.process import SignalProcess
+from darkstrahl.gen.signal_process import SignalProcess
 
 
 def resolution(delta: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
@@ -46,8 +46,8 @@ def main() -> None:
         batch = next(gen.unweighted(args.events)) if args.events <= 100_000 else None
         assert batch is not None
         rng = np.random.default_rng(2)
-        truth = Belle2(resolution="none", vertex_mode="weight").simulate(batch, model, rng)
-        sampled = Belle2(resolution="none", vertex_mode="sample").simulate(batch, model, rng)
+        truth = Belle2(resolution="none", vertex_mode="weight").simulate(batch, rng)
+        sampled = Belle2(resolution="none", vertex_mode="sample").simulate(batch, rng)
         ax = axes[row, 0]
         r_true = np.hypot(truth.phi_vertex[:, 0], truth.phi_vertex[:, 1])
         bins = np.linspace(0, 30, 61)
@@ -67,7 +67,7 @@ def main() -> None:
         ax.legend()
         ax = axes[row, 1]
         for mode, color in (("reference", "C0"), ("objects", "C1")):
-            rec = Belle2(resolution=mode, n_copies=20).simulate(batch, model, rng)
+            rec = Belle2(resolution=mode, n_copies=20).simulate(batch, rng)
             delta = rec.m_chichi - rec.m_chichi_true[rec.event]
             rms, core = resolution(delta, rec.weight)
             print(

@@ -20,7 +20,7 @@ from darkstrahl.gen.generator import EventGenerator, RunSettings
 from darkstrahl.gen.kinematic_regimes import e_b, e_bar, regime, regime_ratio
 from darkstrahl.gen.kinematics import invariant_mass_squared
 from darkstrahl.gen.model import DarkModel
-from darkstrahl.gen.process import SignalProcess
+from darkstrahl.gen.signal_process import SignalProcess
 
 POINTS = [("B1", 6.0), ("B1", 3.0), ("B1", 1.2)]  # soft, bimodal, hard (r = 0.46, 1.6, 9.7)
 SQRT_S = 10.58
@@ -39,7 +39,7 @@ def main() -> None:
         gen = EventGenerator(
             SignalProcess("gamma_phi", model, sqrt_s=SQRT_S),
             seed=1,
-            settings=RunSettings(phi_decay="none", n_points=300_000),
+            settings=RunSettings(decays="none", n_points=300_000),
         )
         ev = gen.unweighted(args.events).__next__() if args.events <= 100_000 else None
         batches = [ev] if ev is not None else list(gen.unweighted(args.events))

@@ -46,6 +46,10 @@ DAUGHTER_MASS: dict[str, float] = {
 }
 CHARGED_MODES: tuple[str, ...] = ("ee", "mumu", "pipm", "KpKm")
 DAUGHTER_MASS_TABLE = np.array([DAUGHTER_MASS[m] for m in DECAY_MODES])
+#: |PDG id| -> mass [GeV] of every daughter (the masses written to event files).
+DAUGHTER_MASS_BY_PDG: tuple[tuple[int, float], ...] = tuple(
+    (abs(DAUGHTERS[m][0]), DAUGHTER_MASS[m]) for m in DECAY_MODES if DAUGHTERS[m][0]
+)
 _PDG_TABLE = np.array([DAUGHTERS[m] for m in DECAY_MODES], dtype=np.int32)
 
 
@@ -67,8 +71,12 @@ def decay_probabilities(model: DarkModel) -> dict[str, float]:
 def decay_phi(
     batch: EventBatch, model: DarkModel, rng: np.random.Generator, charged_only: bool = False
 ) -> EventBatch:
-    """Append the two phi daughters to every event (layout k -> k + 2) and draw the proper decay length."""
+    """Append the two phi daughters to every event (layout k -> k + 2, :meth:`Layout.with_daughters`) and
+    draw phi's proper decay length from the layout's lifetime rule."""
     n = len(batch)
+    layout = batch.layout
+    i_phi = layout.index("phi")
+    i_ll = [ll.slot for ll in layout.long_lived].index(i_phi)
     probs = decay_probabilities(model)
     modes = CHARGED_MODES if charged_only else DECAY_MODES
     pr = np.array([probs[m] for m in modes])
@@ -77,10 +85,9 @@ def decay_phi(
     mode_index = np.array([DECAY_MODES.index(m) for m in modes], dtype=np.int8)[choice]
     cos_t = 2.0 * rng.random(n) - 1.0
     azim = 2.0 * math.pi * rng.random(n)
-    ctau = phi_widths(model).ctau_mm
+    ctau = layout.long_lived[i_ll].lifetime.ctau_mm()
     ct = -ctau * np.log1p(-rng.random(n))  # exponential with mean c tau [mm]
 
-    i_phi = batch.phi_index
     p_phi = batch.momenta[:, i_phi]
     mphi = model.m_phi
     md = DAUGHTER_MASS_TABLE[mode_index]
@@ -109,17 +116,19 @@ def decay_phi(
     st_d = np.where(undecayed, 0, 1).astype(np.int8)
     status = np.concatenate([batch.status, np.stack([st_d, st_d], axis=1)], axis=1)
     status[:, i_phi] = np.where(undecayed, 1, 2)
-    mothers = np.concatenate([batch.mothers, np.array([i_phi, i_phi], dtype=np.int8)])
     helicities = np.concatenate([batch.helicities, np.zeros((n, 2), dtype=np.int8)], axis=1)
     weights = batch.weights * total if charged_only else batch.weights
+    ct_mm, decay_mode = batch.ct_mm.copy(), batch.decay_mode.copy()
+    ct_mm[:, i_ll] = ct
+    decay_mode[:, i_ll] = mode_index
     return replace(
         batch,
+        layout=layout.with_daughters(i_phi, ("phi_d1", "phi_d2"), DAUGHTER_MASS_BY_PDG),
         momenta=momenta,
         pdg=pdg,
         status=status,
-        mothers=mothers,
         helicities=helicities,
         weights=weights,
-        phi_ctau_mm=ct,
-        decay_mode=mode_index,
+        ct_mm=ct_mm,
+        decay_mode=decay_mode,
     )

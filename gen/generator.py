@@ -5,10 +5,11 @@
 1. adaptation of the multichannel sampler (:mod:`darkstrahl.gen.sampler`);
 2. the cross section from ``n_points`` fresh points;
 3. for unweighted events, a pilot run of ``n_pilot`` points that fixes w_max;
-4. accept-reject in vectorized batches (:mod:`darkstrahl.gen.unweighting`, which also documents the
+4. accept-reject in vectorized batches (:mod:`darkstrahl.gen.event_stream`, which also documents the
    overweight policy), every event carrying a helicity configuration drawn from its |M_h|^2.
 
-:func:`make_generator` returns the generator of any process, signal or background.
+:func:`make_generator` returns the generator of any process (:mod:`darkstrahl.gen.process`): by the
+process's ``sampling``, this multichannel generator or the flat RAMBO generator.
 """
 
 from __future__ import annotations
@@ -17,18 +18,19 @@ import numpy as np
 
 from darkstrahl.errors import ParameterError
 
-from .amplitudes import helicities_from_codes
-from .process import SignalProcess
+from .event_stream import GenerationStats, Generator, Progress, RunSettings, choose_w_max, split
+from .process import MultichannelProcess, Process
 from .sampler import Estimate, MultiChannelSampler
-from .unweighting import GenerationStats, Generator, Progress, RunSettings, choose_w_max, split
 
 __all__ = ["EventGenerator", "GenerationStats", "RunSettings", "choose_w_max", "make_generator", "split"]
 
 
 class EventGenerator(Generator):
-    """Adaptive integration and unweighted or weighted event generation for a signal ``process``."""
+    """Adaptive integration and unweighted or weighted event generation for a multichannel ``process``."""
 
-    def __init__(self, process: SignalProcess, seed: int, settings: RunSettings | None = None) -> None:
+    process: MultichannelProcess
+
+    def __init__(self, process: MultichannelProcess, seed: int, settings: RunSettings | None = None) -> None:
         self.process = process
         self.settings = settings or RunSettings()
         self.rng = np.random.default_rng(seed)
@@ -76,15 +78,15 @@ class EventGenerator(Generator):
         self.sampler.integrand = lambda p: proc.integrand_and_helicity(p, self.rng.random(p.shape[0]))
         smp = self.sampler.sample(n)
         self.sampler.integrand = proc.integrand
-        return smp.momenta, smp.weights, helicities_from_codes(proc.name, smp.aux, smp.momenta.shape[1])
+        return smp.momenta, smp.weights, proc.helicities(smp.aux)
 
 
-def make_generator(process: object, seed: int, settings: RunSettings | None = None) -> Generator:
-    """The generator of a signal (:class:`SignalProcess`) or background process."""
-    from .background import BackgroundGenerator, BackgroundProcess
+def make_generator(process: Process, seed: int, settings: RunSettings | None = None) -> Generator:
+    """The generator of ``process``, chosen by its ``sampling`` (module docstring)."""
+    from .flat_background import FlatGenerator
 
-    if isinstance(process, BackgroundProcess):
-        return BackgroundGenerator(process, seed, settings)
-    if isinstance(process, SignalProcess):
-        return EventGenerator(process, seed, settings)
-    raise TypeError(f"no generator for {process!r}")
+    if process.sampling == "flat":
+        return FlatGenerator(process, seed, settings)  # type: ignore[arg-type]
+    if process.sampling == "multichannel":
+        return EventGenerator(process, seed, settings)  # type: ignore[arg-type]
+    raise TypeError(f"no generator for sampling {process.sampling!r} of process {process.name!r}")

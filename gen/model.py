@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from darkstrahl.errors import ParameterError
 
@@ -34,6 +35,10 @@ BENCHMARKS: dict[str, tuple[float, float]] = {
     "B2": (1.0 / 4.0, 1.0 / 6.0),
     "B3": (1.0 / 4.0, 1.0 / 8.0),
 }
+
+
+#: Keys of a card's ``[model]`` section that are :class:`DarkModel` fields besides the masses.
+COUPLING_KEYS = ("g_chi", "eps", "theta", "q_Phi", "q_chi", "eps_convention", "phi_widths", "general")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,6 +143,27 @@ class DarkModel:
             raise ParameterError("m_Ap", "mass must be > 0 GeV", m_Ap)
         r_chi, r_phi = BENCHMARKS[key]
         return cls(m_Ap=m_Ap, m_chi=r_chi * m_Ap, m_phi=r_phi * m_Ap, benchmark=key, **couplings)
+
+    @classmethod
+    def from_section(cls, m: Mapping[str, Any]) -> DarkModel:
+        """The model of a card's ``[model]`` section (keys as in the card; unset keys None or missing):
+        a benchmark and m_A', or m_A', m_chi and m_phi."""
+        if m.get("m_Ap") is None:
+            raise ParameterError("model.m_Ap", "must be set (the dark photon mass in GeV)")
+        couplings = {k: m[k] for k in COUPLING_KEYS if m.get(k) is not None}
+        if m.get("benchmark") is not None:
+            for k in ("m_chi", "m_phi"):
+                if m.get(k) is not None:
+                    raise ParameterError(
+                        f"model.{k}",
+                        "must not be set together with model.benchmark "
+                        f"(the benchmark {m['benchmark']} fixes it)",
+                    )
+            return cls.from_benchmark(m["benchmark"], m["m_Ap"], **couplings)
+        for k in ("m_chi", "m_phi"):
+            if m.get(k) is None:
+                raise ParameterError(f"model.{k}", "must be set when model.benchmark is not")
+        return cls(m_Ap=m["m_Ap"], m_chi=m["m_chi"], m_phi=m["m_phi"], **couplings)
 
     def with_eps(self, eps: float) -> DarkModel:
         """The same point with kinetic mixing ``eps`` (cheap: no width is recomputed here)."""

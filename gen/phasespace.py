@@ -36,6 +36,8 @@ import numba as nb
 import numpy as np
 from numpy.typing import NDArray
 
+from darkstrahl.errors import ParameterError
+
 from .kinematics import boost_into, decay_in_rest_frame, put_cm_beams
 
 FloatArray = NDArray[np.float64]
@@ -178,63 +180,58 @@ class Channel:
     from_x: Callable[[FloatArray], tuple[FloatArray, FloatArray]]
 
 
+def solid_angles(
+    u: FloatArray, cos_range: tuple[float, float] | None = None
+) -> tuple[FloatArray, FloatArray]:
+    """Angle maps of the unit coordinates ``u`` (n, 2m): pairs (cos, azimuth), flat (cos = 2u - 1,
+    phi = 2 pi u: Jacobian 4 pi each); with ``cos_range`` the first polar angle uses
+    :func:`collinear_cos_map` within (c_lo, c_hi) (a photon inside its generation cut)."""
+    ang = np.empty_like(u)
+    jac = np.ones(u.shape[0])
+    start = 0
+    if cos_range is not None:
+        ang[:, 0], jac = collinear_cos_map(u[:, 0], *cos_range)
+        ang[:, 1] = TWO_PI * u[:, 1]
+        jac = jac * TWO_PI
+        start = 2
+    for j in range(start, u.shape[1], 2):
+        ang[:, j] = 2.0 * u[:, j] - 1.0
+        ang[:, j + 1] = TWO_PI * u[:, j + 1]
+        jac = jac * 4.0 * math.pi
+    return ang, jac
+
+
 @dataclass(frozen=True)
 class PhaseSpace:
-    """Phase space of one process at fixed sqrt(s): channels, common angle maps and the builder.
+    """Phase space of one process at fixed sqrt(s): channels, common angle maps and the momentum builder.
 
     Attributes
     ----------
-    process:
-        ``"phi"`` or ``"gamma_phi"``.
     ndim:
         Dimension d of the unit hypercube.
     nx:
-        Number of channel-specific coordinates (1 or 2).
+        Number of channel-specific coordinates (the first nx of u).
     channels:
         The multichannel branches.
+    builder:
+        (x (n, nx), angles (n, d - nx)) -> (momenta (n, particles, 4) [GeV], W_phys (n,)).
+    cos_range:
+        If set, the first polar angle is a photon's, mapped by :func:`collinear_cos_map` within it.
     """
 
-    process: str
-    sqrt_s: float
-    m_phi: float
-    m_chi: float
     ndim: int
     nx: int
     channels: tuple[Channel, ...]
-    cos_range: tuple[float, float] = (-1.0, 1.0)
+    builder: Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]]
+    cos_range: tuple[float, float] | None = None
 
     def angles(self, u: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Common angle maps: (physical angles (n, d - nx), Jacobian (n,)). Solid angles are flat
-        (cos = 2u - 1, phi = 2 pi u: Jacobian 4 pi); the photon polar angle uses
-        :func:`collinear_cos_map` within the generation cut."""
-        ang = np.empty_like(u)
-        jac = np.ones(u.shape[0])
-        start = 0
-        if self.process == "gamma_phi":
-            ang[:, 0], jac = collinear_cos_map(u[:, 0], *self.cos_range)
-            ang[:, 1] = TWO_PI * u[:, 1]
-            jac = jac * TWO_PI
-            start = 2
-        for j in range(start, u.shape[1], 2):
-            ang[:, j] = 2.0 * u[:, j] - 1.0
-            ang[:, j + 1] = TWO_PI * u[:, j + 1]
-            jac = jac * 4.0 * math.pi
-        return ang, jac
+        """Common angle maps: (physical angles (n, d - nx), Jacobian (n,)) (:func:`solid_angles`)."""
+        return solid_angles(u, self.cos_range)
 
     def build(self, x: FloatArray, ang: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Momenta (n, particles, 4) [GeV] and W_phys (n,) from physical variables and angles."""
-        if self.process == "phi":
-            return build_phi(
-                self.sqrt_s, self.m_phi, self.m_chi, np.ascontiguousarray(x[:, 0]), np.ascontiguousarray(ang)
-            )
-        return build_gamma_phi(
-            self.sqrt_s,
-            self.m_phi,
-            self.m_chi,
-            np.ascontiguousarray(x[:, 0]),
-            np.ascontiguousarray(x[:, 1]),
-            np.ascontiguousarray(ang),
-        )
+        return self.builder(x, ang)
 
     def generate(self, channel: int, u: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Map unit points ``u`` (n, d) through ``channel``: momenta, physical x, and the full weight
@@ -250,7 +247,7 @@ def phi_phase_space(sqrt_s: float, m_Ap: float, w_Ap: float, m_phi: float, m_chi
     over [4 m_chi^2, (sqrt(s) - m_phi)^2]."""
     lo, hi = 4.0 * m_chi**2, (sqrt_s - m_phi) ** 2
     if hi <= lo:
-        raise ValueError(f"sqrt_s = {sqrt_s} GeV is below the threshold m_phi + 2 m_chi")
+        raise ParameterError("run.sqrt_s", "must exceed the threshold m_phi + 2 m_chi", sqrt_s)
 
     def to_x(u: FloatArray) -> tuple[FloatArray, FloatArray]:
         q, j = bw_map(u[:, 0], m_Ap, w_Ap, lo, hi)
@@ -260,7 +257,10 @@ def phi_phase_space(sqrt_s: float, m_Ap: float, w_Ap: float, m_phi: float, m_chi
         u, j = bw_inverse(x[:, 0], m_Ap, w_Ap, lo, hi)
         return u[:, None], j
 
-    return PhaseSpace("phi", sqrt_s, m_phi, m_chi, 5, 1, (Channel("Q2_resonant", to_x, from_x),))
+    def builder(x: FloatArray, ang: FloatArray) -> tuple[FloatArray, FloatArray]:
+        return build_phi(sqrt_s, m_phi, m_chi, np.ascontiguousarray(x[:, 0]), np.ascontiguousarray(ang))
+
+    return PhaseSpace(5, 1, (Channel("Q2_resonant", to_x, from_x),), builder)
 
 
 def gamma_phi_phase_space(
@@ -287,7 +287,12 @@ def gamma_phi_phase_space(
     qlo = 4.0 * m_chi**2
     pp_lo, pp_hi = (m_phi + 2.0 * m_chi) ** 2, s - 2.0 * sqrt_s * e_min
     if pp_hi <= pp_lo:
-        raise ValueError("the photon cut leaves no phase space (sqrt_s too small or e_gamma_min too large)")
+        raise ParameterError(
+            "process.e_gamma_min",
+            f"leaves no phase space: need e_gamma_min < (s - (m_phi + 2 m_chi)^2)/(2 sqrt s) = "
+            f"{(s - pp_lo) / (2.0 * sqrt_s):.6g} GeV at sqrt(s) = {sqrt_s:g} GeV",
+            e_min,
+        )
     q_hi = (math.sqrt(pp_hi) - m_phi) ** 2
 
     def e_max(qsq: FloatArray) -> FloatArray:
@@ -316,13 +321,21 @@ def gamma_phi_phase_space(
 
     c_lo = math.cos(math.radians(theta_max_deg))
     c_hi = math.cos(math.radians(theta_min_deg))
+
+    def builder(x: FloatArray, ang: FloatArray) -> tuple[FloatArray, FloatArray]:
+        return build_gamma_phi(
+            sqrt_s,
+            m_phi,
+            m_chi,
+            np.ascontiguousarray(x[:, 0]),
+            np.ascontiguousarray(x[:, 1]),
+            np.ascontiguousarray(ang),
+        )
+
     return PhaseSpace(
-        "gamma_phi",
-        sqrt_s,
-        m_phi,
-        m_chi,
         8,
         2,
         (Channel("Q2_resonant", q_to_x, q_from_x), Channel("P2_resonant", p_to_x, p_from_x)),
+        builder,
         cos_range=(c_lo, c_hi),
     )

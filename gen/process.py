@@ -1,134 +1,106 @@
-"""Signal processes: particle content, couplings, the integrand and its phase space (physics.md 2).
+"""The process abstraction: what every generator consumes.
 
-A :class:`SignalProcess` joins a :class:`~darkstrahl.gen.model.DarkModel`, the beam energy and the
-generation cuts to the matrix elements of :mod:`darkstrahl.gen.amplitudes` and the phase space of
-:mod:`darkstrahl.gen.phasespace`. Its integrand is dsigma/dPhi in fb:
+A process is a typed object with a name, the generation energy, its event record
+(:class:`~darkstrahl.gen.layout.Layout`: particles, PDG ids, masses, mothers, visible/invisible and
+long-lived slots with their lifetime rule, LHE rows with intermediate resonances), its decays, and one of
+two ways to make weighted phase-space points:
 
-    dsigma = |M|^2 / (2 s) dPhi   (massless beams, flux 2 s),  converted with (hbar c)^2.
+* :class:`MultichannelProcess` (``sampling = "multichannel"``): a matrix element as the integrand
+  dsigma/dPhi [fb] and phase-space channels (:class:`~darkstrahl.gen.phasespace.PhaseSpace`), integrated
+  and sampled by :class:`~darkstrahl.gen.generator.EventGenerator`;
+* :class:`FlatProcess` (``sampling = "flat"``): RAMBO points with a constant matrix element normalized to a
+  given cross section, by :class:`~darkstrahl.gen.flat_background.FlatGenerator`.
+
+Processes are built from a run card through :mod:`darkstrahl.gen.registry` (one line per process); the
+builder receives a :class:`ProcessRequest`, the card's plain values, so that ``gen`` knows nothing of the
+card machinery.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, runtime_checkable
 
+import numpy as np
 from numpy.typing import NDArray
 
-from darkstrahl.errors import ParameterError
+from .events import EventBatch
+from .layout import Layout
+from .phasespace import PhaseSpace
 
-from .amplitudes import matrix_element_squared, matrix_element_squared_and_helicity
-from .constants import E_CHARGE, GEV2_TO_FB
-from .model import DarkModel
-from .phasespace import PhaseSpace, gamma_phi_phase_space, phi_phase_space
-from .widths import ap_widths
-
-#: PDG Monte Carlo numbers used for the dark sector (PDG MC numbering scheme, section 'dark matter'):
-#: 52 = chi (spin-1/2 DM), 54 = phi (spin-0 mediator), 55 = A' (spin-1 mediator).
-PDG_CHI, PDG_PHI, PDG_AP = 52, 54, 55
-
-PARTICLES: dict[str, tuple[str, ...]] = {
-    "phi": ("e-", "e+", "phi", "chi", "chibar"),
-    "gamma_phi": ("e-", "e+", "gamma", "phi", "chi", "chibar"),
-}
-PDG: dict[str, tuple[int, ...]] = {
-    "phi": (11, -11, PDG_PHI, PDG_CHI, -PDG_CHI),
-    "gamma_phi": (11, -11, 22, PDG_PHI, PDG_CHI, -PDG_CHI),
-}
+Sampling = Literal["multichannel", "flat"]
 
 
 @dataclass(frozen=True)
-class GenerationCuts:
-    """Photon generation cuts in the centre-of-mass frame (physics.md 2): E >= e_min [GeV],
-    theta_min <= theta <= theta_max [deg]."""
-
-    e_min: float = 0.25
-    theta_min: float = 22.0
-    theta_max: float = 158.0
-
-    def __post_init__(self) -> None:
-        if not self.e_min > 0:
-            raise ParameterError(
-                "process.e_gamma_min", "must be > 0 GeV (the soft photon is divergent)", self.e_min
-            )
-        if not 0.0 < self.theta_min < self.theta_max < 180.0:
-            raise ParameterError(
-                "process.theta_gamma_min/max",
-                "need 0 < theta_gamma_min < theta_gamma_max < 180 deg (collinear divergence)",
-                (self.theta_min, self.theta_max),
-            )
-
-
-@dataclass(frozen=True)
-class SignalProcess:
-    """e+ e- -> phi chi chibar (``"phi"``) or gamma phi chi chibar (``"gamma_phi"``) at ``sqrt_s`` [GeV].
-
-    ``ap_width`` overrides the A' width in both propagators [GeV] (default: the model's total width);
-    ``pol_em`` is the longitudinal polarization of the e- beam in [-1, 1].
-    """
+class ProcessRequest:
+    """What a run card asks for: the process name, the generation energy [GeV] and every validated card
+    section as plain values (``sections["model"]["m_Ap"]``, ...)."""
 
     name: str
-    model: DarkModel
-    sqrt_s: float = 10.58
-    pol_em: float = 0.0
-    cuts: GenerationCuts = field(default_factory=GenerationCuts)
-    ap_width: float | None = None
+    sqrt_s: float
+    sections: Mapping[str, Mapping[str, Any]]
 
-    def __post_init__(self) -> None:
-        if self.name not in PARTICLES:
-            raise ParameterError("process.name", f"must be one of {sorted(PARTICLES)}", self.name)
-        if not -1.0 <= self.pol_em <= 1.0:
-            raise ParameterError("beams.pol_em", "must lie in [-1, 1]", self.pol_em)
-        if not self.sqrt_s > self.model.m_phi + 2 * self.model.m_chi:
-            raise ParameterError(
-                "run.sqrt_s", "must exceed m_phi + 2 m_chi (the process threshold)", self.sqrt_s
-            )
-        if self.ap_width is not None and not self.ap_width > 0:
-            raise ParameterError("process.ap_width", "must be > 0 GeV", self.ap_width)
+    def section(self, name: str) -> Mapping[str, Any]:
+        return self.sections.get(name, {})
 
-    @cached_property
-    def width_Ap(self) -> float:
-        """A' width in both propagators [GeV]."""
-        return self.ap_width if self.ap_width is not None else ap_widths(self.model).total
+
+@runtime_checkable
+class Process(Protocol):
+    """What every process provides (module docstring)."""
+
+    name: str
+    sqrt_s: float
 
     @property
-    def coupling(self) -> float:
-        """Product of the vertex couplings: g_e g_hVV g_chi [GeV] (times e for the photon)."""
-        c = self.model.g_e * self.model.g_hVV * self.model.g_chi
-        return c * E_CHARGE if self.name == "gamma_phi" else c
+    def sampling(self) -> Sampling: ...
 
     @property
-    def particles(self) -> tuple[str, ...]:
-        return PARTICLES[self.name]
+    def layout(self) -> Layout:
+        """The event record of freshly generated events (before decays)."""
+        ...
+
+    def decay(self, batch: EventBatch, rng: np.random.Generator, mode: str) -> EventBatch:
+        """Decay the unstable final-state slots (``mode``: ``"all"``, ``"charged"`` or ``"none"``)."""
+        ...
+
+    def summary(self) -> dict[str, Any]:
+        """Process-specific numbers for ``darkstrahl xsec --json`` (widths, couplings, ...)."""
+        ...
+
+
+@runtime_checkable
+class MultichannelProcess(Process, Protocol):
+    """A process with a matrix element and multichannel phase space."""
 
     @property
-    def pdg(self) -> tuple[int, ...]:
-        return PDG[self.name]
-
-    @cached_property
-    def phase_space(self) -> PhaseSpace:
-        m = self.model
-        if self.name == "phi":
-            return phi_phase_space(self.sqrt_s, m.m_Ap, self.width_Ap, m.m_phi, m.m_chi)
-        c = self.cuts
-        return gamma_phi_phase_space(
-            self.sqrt_s, m.m_Ap, self.width_Ap, m.m_phi, m.m_chi, c.e_min, c.theta_min, c.theta_max
-        )
-
-    def msq(self, p: NDArray) -> NDArray:
-        """Spin-averaged |M|^2 at momenta ``p`` (n, particles, 4)."""
-        m = self.model
-        return matrix_element_squared(
-            self.name, p, m.m_chi, m.m_Ap, self.width_Ap, self.coupling, self.pol_em
-        )
+    def phase_space(self) -> PhaseSpace: ...
 
     def integrand(self, p: NDArray) -> NDArray:
-        """dsigma/dPhi [fb] = |M|^2 / (2 s) * (hbar c)^2."""
-        return self.msq(p) * (GEV2_TO_FB / (2.0 * self.sqrt_s**2))
+        """dsigma/dPhi [fb] at momenta ``p`` (n, k, 4)."""
+        ...
 
     def integrand_and_helicity(self, p: NDArray, r: NDArray) -> tuple[NDArray, NDArray]:
-        """:meth:`integrand` and, from the uniforms ``r``, a helicity configuration code per event."""
-        m = self.model
-        msq, code = matrix_element_squared_and_helicity(
-            self.name, p, m.m_chi, m.m_Ap, self.width_Ap, self.coupling, self.pol_em, r
-        )
-        return msq * (GEV2_TO_FB / (2.0 * self.sqrt_s**2)), code
+        """:meth:`integrand` and a helicity configuration code per event drawn with the uniforms ``r``."""
+        ...
+
+    def helicities(self, codes: NDArray) -> NDArray:
+        """Per-slot helicities (n, k) int8 from the codes of :meth:`integrand_and_helicity`."""
+        ...
+
+
+@runtime_checkable
+class FlatProcess(Process, Protocol):
+    """A process of flat (RAMBO) phase space normalized to a cross section."""
+
+    @property
+    def sigma_fb(self) -> float: ...
+
+    def phase_space_points(self, rng: np.random.Generator, n: int) -> tuple[NDArray, NDArray]:
+        """n points: momenta (n, k, 4) with the beams first, and phase-space weights (cuts applied)."""
+        ...
+
+
+def no_decay(batch: EventBatch, rng: np.random.Generator, mode: str) -> EventBatch:
+    """The decay step of a process without unstable final-state particles."""
+    return batch

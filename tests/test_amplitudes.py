@@ -13,7 +13,7 @@ from darkstrahl.gen.constants import E_CHARGE
 from darkstrahl.gen.kinematics import invariant_mass_squared
 from darkstrahl.gen.model import DarkModel
 from darkstrahl.gen.phasespace import build_gamma_phi
-from darkstrahl.gen.process import SignalProcess
+from darkstrahl.gen.signal_process import SignalProcess
 
 METRIC = np.array([1.0, -1.0, -1.0, -1.0])
 

@@ -10,18 +10,18 @@ import pytest
 
 from darkstrahl.cli import main
 from darkstrahl.errors import ParameterError
-from darkstrahl.gen.background import BackgroundGenerator, BackgroundProcess
+from darkstrahl.gen.flat_background import BackgroundProcess, FlatGenerator
 from darkstrahl.gen.generator import RunSettings, make_generator
 from darkstrahl.gen.kinematics import invariant_mass_squared
 from darkstrahl.gen.model import DarkModel
 
 MODEL = DarkModel.from_benchmark("B1", 6.0)
-SETTINGS = RunSettings(n_points=200_000, n_pilot=50_000, chunk_size=20_000, phi_decay="none")
+SETTINGS = RunSettings(n_points=200_000, n_pilot=50_000, chunk_size=20_000, decays="none")
 
 
 @pytest.mark.parametrize(("name", "sigma"), [("bkg_phi", 1e-4), ("bkg_gamma_phi", 0.22e-4)])
 def test_normalization(name: str, sigma: float) -> None:
-    gen = BackgroundGenerator(BackgroundProcess(name, MODEL), 1, SETTINGS)
+    gen = FlatGenerator(BackgroundProcess(name, MODEL), 1, SETTINGS)
     assert gen.cross_section().mean == pytest.approx(sigma, rel=1e-14)
     # weighted events average to sigma (the weights are normalized by the measured volume)
     w = np.concatenate([b.weights for b in gen.weighted(200_000)])
@@ -48,10 +48,10 @@ def test_gamma_cuts_and_layout() -> None:
 
 
 def test_optional_phi_decay_like_signal() -> None:
-    settings = RunSettings(n_points=20_000, n_pilot=10_000, chunk_size=5000, phi_decay="all")
+    settings = RunSettings(n_points=20_000, n_pilot=10_000, chunk_size=5000, decays="all")
     ev = next(make_generator(BackgroundProcess("bkg_phi", MODEL), 3, settings).unweighted(5000))
     assert ev.momenta.shape == (5000, 7, 4)
-    decayed = ev.decay_mode != 7
+    decayed = ev.decay_mode[:, 0] != 7
     d = ev.momenta[decayed][:, -2:].sum(axis=1)
     np.testing.assert_allclose(np.sqrt(invariant_mass_squared(d)), MODEL.m_phi, rtol=1e-9)
 

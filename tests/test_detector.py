@@ -3,6 +3,7 @@ sampled), theta reweighting, acceptance edges and resolutions."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -35,8 +36,8 @@ from darkstrahl.errors import ParameterError
 from darkstrahl.gen.generator import EventGenerator, RunSettings
 from darkstrahl.gen.kinematics import invariant_mass_squared
 from darkstrahl.gen.model import DarkModel
-from darkstrahl.gen.process import SignalProcess
 from darkstrahl.gen.sampler import SamplerSettings
+from darkstrahl.gen.signal_process import SignalProcess
 
 # ---------------------------------------------------------------------------- beams
 
@@ -147,9 +148,9 @@ def signal() -> tuple[DarkModel, list]:
 
 def test_weight_and_sample_methods_agree(signal: tuple) -> None:
     """Region weights (a) and vertices sampled inside the region (b): same yield and same distributions."""
-    model, batch = signal
-    a = Belle2(resolution="none", vertex_mode="weight").simulate(batch, model, np.random.default_rng(5))
-    b = Belle2(resolution="none", vertex_mode="sample").simulate(batch, model, np.random.default_rng(6))
+    _, batch = signal
+    a = Belle2(resolution="none", vertex_mode="weight").simulate(batch, np.random.default_rng(5))
+    b = Belle2(resolution="none", vertex_mode="sample").simulate(batch, np.random.default_rng(6))
     assert a.weight.sum() == pytest.approx(b.weight.sum(), rel=1e-12)  # both carry P per event
     # distribution of the transverse decay radius: (a) from the unconstrained vertices inside the region,
     # weighted by the event weight; (b) the sampled vertices weighted by P
@@ -171,10 +172,19 @@ def test_weight_and_sample_methods_agree(signal: tuple) -> None:
 def test_theta_reweighting(signal: tuple, mode: str) -> None:
     model, batch = signal
     det = Belle2(resolution="none", vertex_mode=mode)
-    rec = det.simulate(batch, model, np.random.default_rng(7))
+    rec = det.simulate(batch, np.random.default_rng(7))
     new = model.with_theta(2.5e-4)
-    rew = rec.reweighted(new)
-    direct = det.simulate(batch, new, np.random.default_rng(7))
+    rew = rec.reweighted(theta=2.5e-4)
+    # the same events with the record of the new point (its phi lifetime), simulated directly
+    relabelled = dataclasses.replace(
+        batch,
+        layout=dataclasses.replace(
+            batch.layout,
+            long_lived=SignalProcess("gamma_phi", new).layout.long_lived,
+            couplings=(("eps", new.eps), ("theta", new.theta)),
+        ),
+    )
+    direct = det.simulate(relabelled, np.random.default_rng(7))
     if mode == "weight":
         np.testing.assert_allclose(
             rew.weight, direct.weight * (math.cos(2.5e-4) / math.cos(1e-4)) ** 2, rtol=1e-10
@@ -223,8 +233,8 @@ def test_track_and_photon_acceptance() -> None:
 
 
 def test_reference_smearing_width(signal: tuple) -> None:
-    model, batch = signal
-    rec = Belle2(resolution="reference", n_copies=50).simulate(batch, model, np.random.default_rng(8))
+    _, batch = signal
+    rec = Belle2(resolution="reference", n_copies=50).simulate(batch, np.random.default_rng(8))
     rel = (rec.m_chichi / rec.m_chichi_true[rec.event] - 1) / ecl_relative_resolution(
         rec.m_chichi_true[rec.event]
     )
@@ -234,7 +244,7 @@ def test_reference_smearing_width(signal: tuple) -> None:
     )
     assert rel_e.std() == pytest.approx(1.0, abs=0.01)
     np.testing.assert_allclose(np.bincount(rec.event), 50)
-    assert rec.weight.sum() == pytest.approx(np.sum(batch.weights * rec.region_probability), rel=1e-12)
+    assert rec.weight.sum() == pytest.approx(np.sum(batch.weights * rec.region_probability[:, 0]), rel=1e-12)
 
 
 def test_object_smearing_widths() -> None:
@@ -251,12 +261,12 @@ def test_object_smearing_widths() -> None:
 
 
 def test_objects_mode_reconstructs_missing_mass(signal: tuple) -> None:
-    model, batch = signal
-    rec = Belle2(resolution="objects", n_copies=2).simulate(batch, model, np.random.default_rng(10))
+    _, batch = signal
+    rec = Belle2(resolution="objects", n_copies=2).simulate(batch, np.random.default_rng(10))
     dm = rec.m_chichi - rec.m_chichi_true[rec.event]
     assert abs(np.median(dm)) < 0.01  # unbiased core
     assert 0.005 < np.median(np.abs(dm)) < 0.1
-    unsmeared = Belle2(resolution="none").simulate(batch, model, np.random.default_rng(10))
+    unsmeared = Belle2(resolution="none").simulate(batch, np.random.default_rng(10))
     np.testing.assert_allclose(unsmeared.m_chichi, unsmeared.m_chichi_true)
 
 

@@ -16,8 +16,8 @@ from darkstrahl.analysis.output import write_tables
 from darkstrahl.analysis.scan import PointKey, ScanSettings, run_scan
 from darkstrahl.cli import main
 from darkstrahl.detector.belle2 import Belle2
-from darkstrahl.gen.process import GenerationCuts
 from darkstrahl.gen.sampler import SamplerSettings
+from darkstrahl.gen.signal_process import GenerationCuts
 
 KEYS = [PointKey("B1", m, ch) for m in (4.5, 6.0) for ch in ("phi", "gamma_phi")]
 

@@ -14,9 +14,12 @@ import pytest
 import darkstrahl
 from darkstrahl.cli import main
 from darkstrahl.errors import DarkstrahlError
+from darkstrahl.gen.decays import DAUGHTER_MASS_BY_PDG
 from darkstrahl.gen.eventfiles.lhe import RunInfo, write_lhe
 from darkstrahl.gen.eventfiles.textformat import format_floats, format_ints
 from darkstrahl.gen.events import EventBatch
+from darkstrahl.gen.model import DarkModel
+from darkstrahl.gen.signal_process import SignalProcess
 
 DATA = Path(__file__).parent / "data"
 FAST = ["--set", "run.n_points=20000", "--set", "run.n_pilot=10000"]
@@ -38,30 +41,29 @@ def tiny_batch() -> EventBatch:
     pdg = np.array([[11, -11, 54, 52, -52, 211, -211], [11, -11, 54, 52, -52, 0, 0]], dtype=np.int32)
     status = np.array([[-1, -1, 2, 1, 1, 1, 1], [-1, -1, 1, 1, 1, 0, 0]], dtype=np.int8)
     hel = np.array([[1, -1, 0, 1, -1, 0, 0], [-1, 1, 0, -1, -1, 0, 0]], dtype=np.int8)
+    # the record of the B1 point at m_A' = 6 GeV (m_chi = 2, m_phi = 1 GeV) with phi daughter slots
+    layout = SignalProcess("phi", DarkModel.from_benchmark("B1", 6.0)).layout
+    layout = layout.with_daughters(layout.index("phi"), ("phi_d1", "phi_d2"), DAUGHTER_MASS_BY_PDG)
     return EventBatch(
-        process="phi",
+        layout=layout,
         momenta=p,
         pdg=pdg,
         status=status,
-        mothers=np.array([-1, -1, -1, -1, -1, 2, 2], dtype=np.int8),
         helicities=hel,
         weights=np.array([1.0, 1.25]),
-        phi_ctau_mm=np.array([3.0, 4.0]),
-        decay_mode=np.array([2, 7], dtype=np.int8),
-        phi_index=2,
+        ct_mm=np.array([[3.0], [4.0]]),
+        decay_mode=np.array([[2], [7]], dtype=np.int8),
         sqrt_s=10.58,
     )
 
 
 TINY_INFO = RunInfo(
     process="phi",
+    lprup=1,
     sigma_fb=0.125,
     sigma_err_fb=0.001,
     beam_energies=(5.29, 5.29),
     weighted=False,
-    m_chi=2.0,
-    m_phi=1.0,
-    ctau_phi_mm=26.467896808843754,
     card_text='[model]\nbenchmark = "B1"',
     version="golden",
 )

@@ -17,8 +17,8 @@ from darkstrahl.gen.decays import DECAY_MODES, decay_probabilities
 from darkstrahl.gen.generator import EventGenerator, RunSettings, choose_w_max
 from darkstrahl.gen.kinematics import invariant_mass_squared
 from darkstrahl.gen.model import DarkModel
-from darkstrahl.gen.process import SignalProcess
 from darkstrahl.gen.sampler import SamplerSettings
+from darkstrahl.gen.signal_process import SignalProcess
 from darkstrahl.gen.widths import ap_widths, phi_widths
 
 FAST = RunSettings(
@@ -117,7 +117,7 @@ def test_same_seed_same_events() -> None:
     for seed in (7, 7, 8):
         gen = EventGenerator(SignalProcess("gamma_phi", model), seed, settings)
         runs.append(next(gen.unweighted(1000)))
-    for name in ("momenta", "pdg", "helicities", "weights", "phi_ctau_mm", "decay_mode"):
+    for name in ("momenta", "pdg", "helicities", "weights", "ct_mm", "decay_mode"):
         assert np.array_equal(getattr(runs[0], name), getattr(runs[1], name)), name
     assert not np.array_equal(runs[0].momenta, runs[2].momenta)
 
@@ -127,17 +127,17 @@ def test_phi_decays(unweighted: tuple[EventGenerator, list]) -> None:
     ev = batches[0].concatenate(batches)
     model = gen.process.model
     probs = decay_probabilities(model)
-    counts = np.bincount(ev.decay_mode, minlength=len(DECAY_MODES))
+    counts = np.bincount(ev.decay_mode[:, 0], minlength=len(DECAY_MODES))
     for j, mode in enumerate(DECAY_MODES):
         expected = probs[mode] * len(ev)
         assert abs(counts[j] - expected) < 5 * math.sqrt(expected + 1), mode
-    decayed = ev.decay_mode != DECAY_MODES.index("other")
+    decayed = ev.decay_mode[:, 0] != DECAY_MODES.index("other")
     d = ev.momenta[decayed][:, -2:]
     np.testing.assert_allclose(np.sqrt(invariant_mass_squared(d.sum(axis=1))), model.m_phi, rtol=1e-9)
     np.testing.assert_allclose(d.sum(axis=1), ev.momenta[decayed][:, 3], atol=1e-9)
     # isotropic in the phi rest frame: <cos> of daughter 1 relative to the phi flight direction ~ 0
     ctau = phi_widths(model).ctau_mm
-    assert ev.phi_ctau_mm.mean() == pytest.approx(ctau, rel=5 * 1 / math.sqrt(len(ev)))
+    assert ev.ct_mm[:, 0].mean() == pytest.approx(ctau, rel=5 * 1 / math.sqrt(len(ev)))
     charged = EventGenerator(
         SignalProcess("phi", model),
         5,
@@ -145,7 +145,7 @@ def test_phi_decays(unweighted: tuple[EventGenerator, list]) -> None:
             n_points=20_000,
             n_pilot=10_000,
             chunk_size=5000,
-            phi_decay="charged",
+            decays="charged",
             sampler=SamplerSettings(n_iterations=2, n_per_iteration=5000, batch=10_000),
         ),
     )
@@ -170,7 +170,7 @@ def test_rest_frame_isotropy() -> None:
         ),
     )
     ev = next(gen.unweighted(40_000))
-    ok = ev.decay_mode != DECAY_MODES.index("other")
+    ok = ev.decay_mode[:, 0] != DECAY_MODES.index("other")
     phi = ev.momenta[ok][:, 2]
     back = phi.copy()
     back[:, 1:] *= -1

@@ -9,7 +9,7 @@ from darkstrahl.gen.amplitudes import matrix_element_squared
 from darkstrahl.gen.kinematic_regimes import e_b, e_bar, regime, regime_boundary_m_phi, regime_ratio
 from darkstrahl.gen.model import DarkModel
 from darkstrahl.gen.phasespace import build_gamma_phi
-from darkstrahl.gen.process import SignalProcess
+from darkstrahl.gen.signal_process import SignalProcess
 
 
 def test_boundary_is_the_inverse_of_the_ratio() -> None:

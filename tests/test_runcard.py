@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from darkstrahl.runcard import SCHEMA, CardError, builtin_cards, explain, load_card, parse_override, validate
+from darkstrahl.errors import ParameterError
+from darkstrahl.runcard import (
+    SCHEMA,
+    CardError,
+    build,
+    builtin_cards,
+    explain,
+    load_card,
+    parse_override,
+    validate,
+)
 
 
 def test_builtin_cards_are_package_data() -> None:
@@ -20,16 +30,16 @@ def test_builtin_cards_are_package_data() -> None:
 @pytest.mark.parametrize(("name", "bench"), [("b1", "B1"), ("B2", "B2"), ("b3.toml", "B3")])
 def test_builtin_card_models(name: str, bench: str) -> None:
     card = load_card(name)
-    model = card.model()
+    model = build.model(card)
     assert model.benchmark == bench and model.m_Ap == 6.0
-    assert card.sqrt_s() == pytest.approx(10.5739, abs=1e-4)  # the SuperKEKB beams
+    assert build.sqrt_s(card) == pytest.approx(10.5739, abs=1e-4)  # the SuperKEKB beams
 
 
 def test_card_from_path(tmp_path: Path) -> None:
     path = tmp_path / "my.toml"
     path.write_text("[model]\nm_Ap = 3\nm_chi = 1.0\nm_phi = 0.5\neps = 2e-4\n")
     card = load_card(path)
-    model = card.model()
+    model = build.model(card)
     assert (model.m_Ap, model.m_chi, model.m_phi, model.eps) == (3.0, 1.0, 0.5, 2e-4)
     assert card["model"]["g_chi"] == 1.0  # default filled
 
@@ -64,12 +74,12 @@ def test_wrong_types_and_values_name_the_key(raw: dict, message: str) -> None:
 
 
 def test_model_section_rules() -> None:
-    with pytest.raises(CardError, match=r"model\.m_Ap: must be set"):
-        validate({"model": {"benchmark": "B1"}}).model()
-    with pytest.raises(CardError, match=r"model\.m_chi: must not be set together with model\.benchmark"):
-        validate({"model": {"benchmark": "B1", "m_Ap": 6.0, "m_chi": 1.0}}).model()
-    with pytest.raises(CardError, match=r"model\.m_phi: must be set when model\.benchmark is not"):
-        validate({"model": {"m_Ap": 6.0, "m_chi": 1.0}}).model()
+    with pytest.raises(ParameterError, match=r"model\.m_Ap: must be set"):
+        build.model(validate({"model": {"benchmark": "B1"}}))
+    with pytest.raises(ParameterError, match=r"model\.m_chi: must not be set together with model\.benchmark"):
+        build.model(validate({"model": {"benchmark": "B1", "m_Ap": 6.0, "m_chi": 1.0}}))
+    with pytest.raises(ParameterError, match=r"model\.m_phi: must be set when model\.benchmark is not"):
+        build.model(validate({"model": {"m_Ap": 6.0, "m_chi": 1.0}}))
 
 
 def test_overrides() -> None:
@@ -78,7 +88,7 @@ def test_overrides() -> None:
     assert parse_override('model.benchmark="B3"') == ("model", "benchmark", "B3")
     assert parse_override("model.general=true") == ("model", "general", True)
     card = load_card("b1", ["model.m_Ap=3.0", "model.benchmark=B2", "model.theta=1e-3"])
-    model = card.model()
+    model = build.model(card)
     assert (model.benchmark, model.m_Ap, model.m_chi, model.theta) == ("B2", 3.0, 0.75, 1e-3)
     assert card.overrides == ("model.m_Ap=3.0", "model.benchmark=B2", "model.theta=1e-3")
     for bad, msg in (
@@ -111,13 +121,13 @@ def test_explain_documents_every_key() -> None:
 def test_every_builtin_card_is_valid() -> None:
     for name in builtin_cards():
         card = load_card(name)
-        card.model()
-        card.process()
-        card.run_settings()
-        card.detector()
+        build.model(card)
+        build.process(card)
+        build.run_settings(card)
+        build.detector(card)
         if name == "reference_study":
-            assert len(card.scan_keys()) == 144
-            assert card.model().q_Phi == 2.0 and card.sqrt_s() == 10.58
+            assert len(build.scan_keys(card)) == 144
+            assert build.model(card).q_Phi == 2.0 and build.sqrt_s(card) == 10.58
     assert load_card("basf2")["output"]["frame"] == "cm"
 
 

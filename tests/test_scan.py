@@ -21,8 +21,8 @@ from darkstrahl.analysis.scan import (
 )
 from darkstrahl.cli import main
 from darkstrahl.detector.belle2 import Belle2
-from darkstrahl.gen.process import GenerationCuts
 from darkstrahl.gen.sampler import SamplerSettings
+from darkstrahl.gen.signal_process import GenerationCuts
 
 SMALL = SamplerSettings(n_iterations=3, n_per_iteration=5000)
 

@@ -1,16 +1,17 @@
 """HepMC3 event files (ASCII, through pyhepmc, the optional extra ``darkstrahl[hepmc3]``).
 
 The same events as the LHE writer (:mod:`.lhe`), with vertices: the beams (status 4) meet at
-the hard vertex at the origin; intermediate A' (status 2) decay at the origin; phi (status 2 when decayed)
-decays at its displaced vertex, given per event as (x, y, z, c t) in mm in the frame of the momenta (the
-detector step supplies it: :meth:`darkstrahl.detector.belle2.Belle2.simulate`). Units GeV and mm; the event
+the hard vertex at the origin; intermediate resonances (status 2) decay at the origin; every long-lived
+particle of the layout (status 2 when decayed) decays at its displaced vertex, given per event as
+(x, y, z, c t) in mm in the frame of the momenta, one per long-lived slot (the detector step supplies them:
+:meth:`darkstrahl.detector.belle2.Belle2.simulate`). Units GeV and mm; the event
 weight is in pb (sigma x event weight for unweighted events, as in the LHE files); the run carries the
 cross section.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from numpy.typing import NDArray
@@ -19,7 +20,7 @@ from darkstrahl.errors import DarkstrahlError
 from darkstrahl.files import atomic_path
 
 from ..events import EventBatch
-from .lhe import DEFAULT_PDG, FB_TO_PB, PdgIds, RunInfo, _event_arrays, _layout
+from .lhe import FB_TO_PB, RunInfo, event_arrays
 
 HEPMC_STATUS = {-1: 4, 1: 1, 2: 2}
 
@@ -36,10 +37,11 @@ def write_hepmc3(
     path: str | Path,
     chunks: Iterable[tuple[EventBatch, NDArray | None]],
     info: RunInfo,
-    pdg: PdgIds = DEFAULT_PDG,
+    pdg_map: Mapping[int, int] | None = None,
     force: bool = False,
 ) -> int:
-    """Write (batch, phi decay vertices (n, 4) or None) chunks to ``path`` atomically; returns the events."""
+    """Write (batch, decay vertices (n, L, 4) of the L long-lived slots, or None) chunks to ``path``
+    atomically; returns the events written."""
     hep = _require_pyhepmc()
     count = 0
     with atomic_path(path, force=force) as tmp:
@@ -49,7 +51,7 @@ def write_hepmc3(
         sigma_pb = info.sigma_fb * FB_TO_PB
         with hep.io.WriterAscii(str(tmp), run) as writer:
             for batch, vertices in chunks:
-                for event in _events(hep, batch, vertices, info, pdg, run, sigma_pb, count):
+                for event in _events(hep, batch, vertices, info, pdg_map, run, sigma_pb, count):
                     writer.write(event)
                 count += len(batch)
     return count
@@ -60,13 +62,16 @@ def _events(
     batch: EventBatch,
     vertices: NDArray | None,
     info: RunInfo,
-    pdg: PdgIds,
+    pdg_map: Mapping[int, int] | None,
     run,
     sigma_pb: float,
     offset: int,
 ):
-    arr = _event_arrays(batch, info, pdg)
-    rows, moth, _ = _layout(batch)
+    arr = event_arrays(batch, pdg_map)
+    layout = batch.layout
+    rows = layout.rows
+    # row of each long-lived slot -> its column in ``vertices``
+    displaced = {layout.row_of_slot(ll.slot): c for c, ll in enumerate(layout.long_lived)}
     weights = batch.weights * (FB_TO_PB if batch.weighted else sigma_pb)
     for i in range(len(batch)):
         ev = hep.GenEvent(hep.Units.GEV, hep.Units.MM)
@@ -88,36 +93,29 @@ def _events(
             part.generated_mass = float(arr["mass"][i, r])
             parts.append(part)
         hard = hep.GenVertex(hep.FourVector(0.0, 0.0, 0.0, 0.0))
-        hard.add_particle_in(parts[0])
-        hard.add_particle_in(parts[1])
+        for r in range(len(rows)):
+            if rows[r].mothers == (0, 0):
+                hard.add_particle_in(parts[r])
         ev.add_vertex(hard)
         decay_vertices: dict[int, object] = {}
-        for r in range(2, len(rows)):
-            if parts[r] is None:
+        for r in range(len(rows)):
+            if parts[r] is None or rows[r].mothers == (0, 0):
                 continue
-            m1 = moth[r][0]
-            if m1 == 1:
+            m1 = rows[r].mothers[0]
+            if rows[m1 - 1].mothers == (0, 0):
                 hard.add_particle_out(parts[r])
                 continue
             mother = m1 - 1
             if mother not in decay_vertices:
-                is_phi = mother == _phi_row(batch)
                 pos = (0.0, 0.0, 0.0, 0.0)
-                if is_phi and vertices is not None:
-                    x, y, z, ct = (float(v) for v in vertices[i])
-                    pos = (x, y, z, ct)
+                if mother in displaced and vertices is not None:
+                    pos = tuple(float(v) for v in vertices[i, displaced[mother]])
                 vtx = hep.GenVertex(hep.FourVector(*pos))
                 vtx.add_particle_in(parts[mother])
                 ev.add_vertex(vtx)
                 decay_vertices[mother] = vtx
             decay_vertices[mother].add_particle_out(parts[r])
         yield ev
-
-
-def _phi_row(batch: EventBatch) -> int:
-    """Index of phi's row in the record of :func:`darkstrahl.gen.eventfiles.lhe._layout`."""
-    rows, _, _ = _layout(batch)
-    return next(r for r, slots in enumerate(rows) if slots == (batch.phi_index,))
 
 
 __all__ = ["write_hepmc3"]

@@ -1,7 +1,7 @@
-"""Event streams shared by every process: pilot w_max, accept-reject unweighting, chunking, phi decays.
+"""Event streams shared by every process: pilot w_max, accept-reject unweighting, chunking, decays.
 
-A concrete generator (:class:`darkstrahl.gen.generator.EventGenerator` for the signal,
-:class:`darkstrahl.gen.background.BackgroundGenerator` for the RAMBO backgrounds) provides
+A concrete generator (:class:`darkstrahl.gen.generator.EventGenerator` for multichannel processes,
+:class:`darkstrahl.gen.flat_background.FlatGenerator` for flat RAMBO processes) provides
 ``cross_section()`` and ``_draw(n)``, which returns n weighted points (momenta, weights in fb with mean
 sigma, helicities). This base class turns them into :class:`~darkstrahl.gen.events.EventBatch` chunks of
 at most ``chunk_size`` events, so memory does not grow with the number of events.
@@ -17,14 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from darkstrahl.errors import ParameterError
 
-from .decays import decay_phi
 from .events import EventBatch
+from .process import Process
 from .sampler import Estimate, SamplerSettings
 
 Progress = Callable[[int], None]
@@ -38,12 +37,12 @@ class RunSettings:
     n_pilot: int = 200_000  #: pilot points for w_max
     max_overweight: float = 1e-4  #: fraction of sigma allowed above w_max (see module docstring)
     chunk_size: int = 100_000  #: events per yielded batch
-    phi_decay: str = "all"  #: "all", "charged" or "none" (the backgrounds' default is "none")
+    decays: str = "all"  #: decays of unstable final-state particles: "all", "charged" or "none"
     sampler: SamplerSettings = field(default_factory=SamplerSettings)
 
     def __post_init__(self) -> None:
-        if self.phi_decay not in ("all", "charged", "none"):
-            raise ParameterError("process.phi_decay", "must be 'all', 'charged' or 'none'", self.phi_decay)
+        if self.decays not in ("all", "charged", "none"):
+            raise ParameterError("process.phi_decay", "must be 'all', 'charged' or 'none'", self.decays)
         if not 0.0 <= self.max_overweight < 0.5:
             raise ParameterError("run.max_overweight", "must lie in [0, 0.5)", self.max_overweight)
         for name in ("n_pilot", "chunk_size"):
@@ -95,7 +94,7 @@ class GenerationStats:
 class Generator:
     """Base of every event generator: unweighted and weighted event streams from ``_draw``."""
 
-    process: Any
+    process: Process
     settings: RunSettings
     rng: np.random.Generator
     sigma: Estimate | None
@@ -176,29 +175,19 @@ class Generator:
     def _finish(
         self, momenta: np.ndarray, weights: np.ndarray, weighted: bool, helicities: np.ndarray
     ) -> EventBatch:
+        """An event batch of the process's layout, then the process's decays."""
         proc = self.process
-        n, k = momenta.shape[0], momenta.shape[1]
-        status = np.ones((n, k), dtype=np.int8)
-        status[:, :2] = -1
         sigma = self.sigma or Estimate(float("nan"), float("nan"), 0)
-        batch = EventBatch(
-            process=proc.name,
-            momenta=momenta,
-            pdg=np.tile(np.array(proc.pdg, dtype=np.int32), (n, 1)),
-            status=status,
-            mothers=np.full(k, -1, dtype=np.int8),
-            helicities=helicities,
-            weights=weights.astype(np.float64),
-            phi_ctau_mm=np.full(n, np.nan),
-            decay_mode=np.full(n, -1, dtype=np.int8),
-            phi_index=proc.particles.index("phi"),
-            sqrt_s=proc.sqrt_s,
+        batch = EventBatch.from_momenta(
+            proc.layout,
+            momenta,
+            weights,
+            helicities,
+            proc.sqrt_s,
             weighted=weighted,
             info={"sigma_fb": sigma.mean, "sigma_err_fb": sigma.error},
         )
-        if self.settings.phi_decay != "none":
-            batch = decay_phi(batch, proc.model, self.rng, self.settings.phi_decay == "charged")
-        return batch
+        return proc.decay(batch, self.rng, self.settings.decays)
 
 
 def split(n: int, size: int) -> list[int]:

@@ -9,25 +9,32 @@ ratio_gamma x n_b in the gamma-phi channel (ratio_gamma = 0.22 ~ sigma(ee -> 3 g
 
 with V_cut = <(2 pi)^(4-3n) W cut>, the phase-space volume after cuts, measured from ``n_points`` points.
 The m_phi particle stands for the displaced pair (no displacement weight); by default it is not decayed.
-Particle layout and PDG ids are those of the signal process of the same channel.
+The event record is that of the signal channel it imitates without the A' lines
+(:func:`~darkstrahl.gen.signal_process.dark_higgs_layout`); it implements
+:class:`~darkstrahl.gen.process.FlatProcess`.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
 
 from darkstrahl.errors import ParameterError
 
+from .decays import decay_phi
+from .event_stream import GenerationStats, Generator, Progress, RunSettings, split
+from .events import EventBatch
 from .kinematics import cm_beams
+from .layout import Layout
 from .model import DarkModel
-from .process import PARTICLES, PDG, GenerationCuts
+from .process import FlatProcess, ProcessRequest
 from .rambo import phase_space_factor, rambo
 from .sampler import Estimate
-from .unweighting import GenerationStats, Generator, Progress, RunSettings, split
+from .signal_process import GenerationCuts, dark_higgs_layout
 
 #: The signal channel each background imitates.
 SIGNAL_CHANNEL = {"bkg_phi": "phi", "bkg_gamma_phi": "gamma_phi"}
@@ -45,6 +52,7 @@ class BackgroundProcess:
     luminosity_ab: float = 10.0
     ratio_gamma: float = 0.22
     cuts: GenerationCuts = field(default_factory=GenerationCuts)
+    sampling = "flat"
 
     def __post_init__(self) -> None:
         if self.name not in SIGNAL_CHANNEL:
@@ -63,13 +71,16 @@ class BackgroundProcess:
         """The signal channel this background imitates (``phi`` or ``gamma_phi``)."""
         return SIGNAL_CHANNEL[self.name]
 
-    @property
-    def particles(self) -> tuple[str, ...]:
-        return PARTICLES[self.channel]
+    @cached_property
+    def layout(self) -> Layout:
+        return dark_higgs_layout(self.name, self.channel, self.model, intermediates=False, displaced=False)
 
-    @property
-    def pdg(self) -> tuple[int, ...]:
-        return PDG[self.channel]
+    def decay(self, batch: EventBatch, rng: np.random.Generator, mode: str) -> EventBatch:
+        """The stand-in phi decays like the signal's when asked (default none)."""
+        return batch if mode == "none" else decay_phi(batch, self.model, rng, mode == "charged")
+
+    def summary(self) -> dict[str, object]:
+        return {"n_b": self.n_b, "luminosity_ab": self.luminosity_ab}
 
     @property
     def masses(self) -> tuple[float, ...]:
@@ -104,12 +115,14 @@ class BackgroundProcess:
         return np.concatenate([beams, p], axis=1), w
 
 
-class BackgroundGenerator(Generator):
-    """Events of a :class:`BackgroundProcess` (RAMBO, constant matrix element)."""
+class FlatGenerator(Generator):
+    """Events of a :class:`~darkstrahl.gen.process.FlatProcess` (RAMBO, constant matrix element)."""
 
-    def __init__(self, process: BackgroundProcess, seed: int, settings: RunSettings | None = None) -> None:
+    process: FlatProcess
+
+    def __init__(self, process: FlatProcess, seed: int, settings: RunSettings | None = None) -> None:
         self.process = process
-        self.settings = settings or RunSettings(phi_decay="none")
+        self.settings = settings or RunSettings(decays="none")
         self.rng = np.random.default_rng(seed)
         self.sigma: Estimate | None = None
         self.volume: Estimate | None = None
@@ -147,3 +160,17 @@ class BackgroundGenerator(Generator):
         p, w = self.process.phase_space_points(self.rng, n)
         weights = w * (self.process.sigma_fb / self.volume.mean)
         return p, weights, np.zeros(p.shape[:2], dtype=np.int8)
+
+
+def build_flat_background(request: ProcessRequest) -> BackgroundProcess:
+    """The flat background of a run card (``[model]``, ``[process]``, ``[analysis] luminosity``)."""
+    pr = request.section("process")
+    return BackgroundProcess(
+        request.name,
+        DarkModel.from_section(request.section("model")),
+        sqrt_s=request.sqrt_s,
+        n_b=pr.get("n_b", 1.0),
+        luminosity_ab=request.section("analysis").get("luminosity", 10.0),
+        ratio_gamma=pr.get("ratio_gamma", 0.22),
+        cuts=GenerationCuts.from_section(pr),
+    )

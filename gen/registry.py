@@ -1,0 +1,54 @@
+"""The process registry: one line per process, name -> builder (see :mod:`darkstrahl.gen.process`).
+
+A run card's ``process.name`` must be a key of :data:`PROCESSES`; :func:`build_process` turns the card's
+values into the process object that :func:`darkstrahl.gen.generator.make_generator` consumes. A new process
+lives in its own module (its layout, matrix element or weights, phase space, decays) and is added here with
+one line, or at run time with :func:`register`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from darkstrahl.errors import ParameterError
+
+from .flat_background import build_flat_background
+from .process import Process, ProcessRequest
+from .signal_process import build_signal
+
+
+@dataclass(frozen=True)
+class ProcessEntry:
+    """A registered process: its builder and a one-line description."""
+
+    build: Callable[[ProcessRequest], Process]
+    description: str
+
+
+PROCESSES: dict[str, ProcessEntry] = {
+    "phi": ProcessEntry(build_signal, "signal e+e- -> A'* -> A' phi -> phi chi chibar"),
+    "gamma_phi": ProcessEntry(build_signal, "signal e+e- -> gamma phi chi chibar"),
+    "bkg_phi": ProcessEntry(build_flat_background, "flat phase-space background of phi (2 -> 3)"),
+    "bkg_gamma_phi": ProcessEntry(build_flat_background, "flat phase-space background of gamma_phi (2 -> 4)"),
+}
+
+
+def register(name: str, build: Callable[[ProcessRequest], Process], description: str) -> None:
+    """Add a process at run time (plugins, tests); a card may then name it in ``process.name``."""
+    if name in PROCESSES:
+        raise ParameterError("process.name", "a process of this name is registered already", name)
+    PROCESSES[name] = ProcessEntry(build, description)
+
+
+def unregister(name: str) -> None:
+    """Remove a process added with :func:`register`."""
+    PROCESSES.pop(name, None)
+
+
+def build_process(request: ProcessRequest) -> Process:
+    """The process a card asks for."""
+    entry = PROCESSES.get(request.name)
+    if entry is None:
+        raise ParameterError("process.name", f"must be one of {sorted(PROCESSES)}", request.name)
+    return entry.build(request)
