@@ -17,16 +17,15 @@ os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 import numpy as np
 import pylhe
 
-from darkstrahl.gen.eventfiles.lhe import DEFAULT_PDG, RunInfo, _event_arrays, write_lhe
+from darkstrahl.gen.eventfiles.lhe import RunInfo, event_arrays, write_lhe
 from darkstrahl.gen.generator import EventGenerator, RunSettings
 from darkstrahl.gen.model import DarkModel
 from darkstrahl.gen.signal_process import SignalProcess
-from darkstrahl.gen.widths import phi_widths
 
 
 def pylhe_baseline(batch, info: RunInfo, path: Path, n: int) -> float:
     """pylhe's own writer (LHEFile.tofile) on the first n events; returns events/s."""
-    arr = _event_arrays(batch, info, DEFAULT_PDG)
+    arr = event_arrays(batch)
     events = []
     for i in range(n):
         parts = []
@@ -86,16 +85,7 @@ def main() -> None:
         SignalProcess("phi", model), 1, RunSettings(n_points=100_000, chunk_size=args.events, decays="all")
     )
     batch = next(gen.unweighted(args.events))
-    info = RunInfo(
-        "phi",
-        gen.sigma.mean,
-        gen.sigma.error,
-        (5.29, 5.29),
-        False,
-        model.m_chi,
-        model.m_phi,
-        phi_widths(model).ctau_mm,
-    )
+    info = RunInfo("phi", batch.layout.lprup, gen.sigma.mean, gen.sigma.error, (5.29, 5.29), False)
     tmp = Path(tempfile.mkdtemp(prefix="darkstrahl-io-"))
     write_lhe(tmp / "warm.lhe", [batch.select(np.arange(100))], info)  # JIT warm-up
     rates = {}
@@ -109,7 +99,7 @@ def main() -> None:
         n_h = min(args.events, 20_000)
         sub = batch.select(np.arange(n_h))
         t0 = time.perf_counter()
-        write_hepmc3(tmp / "ev.hepmc", [(sub, np.zeros((n_h, 4)))], info)
+        write_hepmc3(tmp / "ev.hepmc", [(sub, np.zeros((n_h, 1, 4)))], info)
         rates["HepMC3 (pyhepmc)"] = n_h / (time.perf_counter() - t0)
     except ImportError:  # pragma: no cover
         pass

@@ -25,7 +25,7 @@ def run(outdir: Path) -> Path:
     # 1. events in memory: an EventBatch (momenta (n, particles, 4) in GeV, PDG ids, weights, ...)
     batch = darkstrahl.generate("b1", n=20_000, seed=1)
     p = batch.momenta_vector()  # vector arrays: p.E, p.pt, p.mass, ... per particle
-    phi = p[:, batch.phi_index]
+    phi = p[:, batch.layout.index("phi")]
     missing = (p[:, 0] + p[:, 1]) - phi
     # 2. the same card into an LHE file, read back with pylhe
     lhe_path = outdir / "quickstart.lhe"
