@@ -25,7 +25,9 @@ from darkstrahl.gen.event_stream import Generator
 from darkstrahl.gen.events import EventBatch
 from darkstrahl.gen.flat_background import BackgroundProcess, FlatGenerator
 from darkstrahl.gen.generator import EventGenerator, RunSettings
+from darkstrahl.gen.isr_process import IsrProcess, IsrSettings
 from darkstrahl.gen.model import BENCHMARKS, DarkModel
+from darkstrahl.gen.process import MultichannelProcess
 from darkstrahl.gen.sampler import SamplerSettings
 from darkstrahl.gen.signal_process import GenerationCuts, SignalProcess
 
@@ -69,6 +71,9 @@ class ScanSettings:
     eps_for_theta_reach: float = 1e-4
     theta_grid: tuple[float, ...] = tuple(np.logspace(-7, math.log10(0.5), 40))
     seed: int = 12345
+    isr: IsrSettings = field(
+        default_factory=IsrSettings
+    )  # collinear ISR of the signal (off: reference study)
     sampler: SamplerSettings = field(
         default_factory=lambda: SamplerSettings(n_iterations=6, n_per_iteration=20_000)
     )
@@ -157,9 +162,12 @@ def build_point(key: PointKey, settings: ScanSettings) -> tuple[PointAnalysis, E
     run = RunSettings(
         n_points=0, n_pilot=2, chunk_size=settings.n_events, decays=decay, sampler=settings.sampler
     )
-    sig_gen = EventGenerator(
-        SignalProcess(key.channel, model, sqrt_s=settings.sqrt_s, cuts=settings.cuts), s_sig, run
+    signal: MultichannelProcess = SignalProcess(
+        key.channel, model, sqrt_s=settings.sqrt_s, cuts=settings.cuts
     )
+    if settings.isr.enabled:
+        signal = IsrProcess(signal, settings.isr)
+    sig_gen = EventGenerator(signal, s_sig, run)
     sig = _generate(sig_gen, settings.n_events)
     bkg_run = RunSettings(n_points=settings.n_events, n_pilot=2, chunk_size=settings.n_events, decays=decay)
     bkg_proc = BackgroundProcess(

@@ -52,7 +52,8 @@ def _generator(args: argparse.Namespace) -> tuple[Card, int, Generator]:
 
 def _cmd_xsec(args: argparse.Namespace) -> int:
     from darkstrahl.gen.flat_background import FlatGenerator
-    from darkstrahl.gen.generator import EventGenerator
+    from darkstrahl.gen.generator import EventGenerator, make_generator
+    from darkstrahl.gen.isr_process import IsrProcess
 
     _card, seed, gen = _generator(args)
     with ProgressBar(gen.setup_work(pilot=False), "integrate") as bar:
@@ -67,6 +68,13 @@ def _cmd_xsec(args: argparse.Namespace) -> int:
         "sqrt_s_GeV": proc.sqrt_s,
         **proc.summary(),
     }
+    if isinstance(proc, IsrProcess):  # the Born cross section beside the ISR-dressed one, same seed
+        born_gen = make_generator(proc.hard, seed, gen.settings)
+        with ProgressBar(born_gen.setup_work(pilot=False), "Born") as bar:
+            born = born_gen.cross_section(bar.update)
+        result |= {"sigma_born_fb": born.mean, "sigma_born_err_fb": born.error}
+    else:  # without ISR the cross section is the Born one
+        result |= {"sigma_born_fb": est.mean, "sigma_born_err_fb": est.error, "isr": False}
     if isinstance(gen, FlatGenerator):
         assert gen.volume is not None
         result |= {
@@ -80,10 +88,14 @@ def _cmd_xsec(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
     else:
+        isr = " with ISR" if result.get("isr") else ""
         print(
-            f"process {result['process']} at sqrt(s) = {proc.sqrt_s:g} GeV: sigma = "
+            f"process {result['process']} at sqrt(s) = {proc.sqrt_s:g} GeV: sigma{isr} = "
             f"{est.mean:.6g} +- {est.error:.2g} fb ({est.n} points, seed {seed})"
         )
+        if isr:
+            born, err = result["sigma_born_fb"], result["sigma_born_err_fb"]
+            print(f"Born (no ISR): sigma = {born:.6g} +- {err:.2g} fb")
     return 0
 
 

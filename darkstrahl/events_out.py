@@ -14,12 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
+from darkstrahl.detector.beams import transform
 from darkstrahl.detector.belle2 import Belle2
 from darkstrahl.detector.regions import region
 from darkstrahl.gen.event_stream import Generator
 from darkstrahl.gen.eventfiles.lhe import RunInfo, write_lhe
 from darkstrahl.gen.events import EventBatch
 from darkstrahl.gen.generator import make_generator
+from darkstrahl.gen.isr_process import isr_photons
 from darkstrahl.runcard import Card, build
 
 
@@ -52,18 +54,22 @@ def event_stream(
     config: EventWriterConfig,
     gen: Generator,
     progress: Callable[[int], None] | None = None,
-) -> Iterator[tuple[EventBatch, np.ndarray | None]]:
+) -> Iterator[tuple[EventBatch, np.ndarray | None, np.ndarray | None]]:
     """Batches in the requested frame, with the decay vertices (n, L, 4) = (x, y, z, c t) [mm] of the L
     long-lived slots in that frame when the detector step runs (HepMC3 output, a forced region or the lab
-    frame); event weights x P(region) when forced."""
+    frame); event weights x P(region) when forced; with ISR the two collinear photons (n, 2, 4) in that
+    frame."""
     det: Belle2 = build.detector(card)
     if config.force_region != "none":
         det = dataclasses.replace(det, region=region(config.force_region), vertex_mode="sample")
     need_detector = config.fmt == "hepmc3" or config.force_region != "none" or config.frame == "lab"
+    isr = bool(gen.process.layout.extra.get("isr"))
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,)))  # detector stream of this seed
     events = gen.weighted(n, progress) if config.weighted else gen.unweighted(n, progress)
     for batch in events:
-        vertices = None
+        vertices = photons = None
+        if isr:  # the two collinear photons (CM frame), written by HepMC3 only
+            photons = isr_photons(batch.momenta[:, :2], batch.sqrt_s)
         if need_detector:
             rec = dataclasses.replace(det, resolution="none").simulate(batch, rng)
             vertices = rec.vertices_lab if config.frame == "lab" else rec.vertices_cm
@@ -71,7 +77,8 @@ def event_stream(
                 batch = dataclasses.replace(batch, weights=batch.weights * rec.region_weight)
             if config.frame == "lab":
                 batch = dataclasses.replace(batch, momenta=rec.lab_momenta, frame="lab")
-        yield batch, vertices
+                photons = None if photons is None else transform(photons, rec.cm_to_lab)
+        yield batch, vertices, photons
 
 
 def write_events(
@@ -113,7 +120,7 @@ def write_events(
 
             written = write_hepmc3(path, stream, info, dict(config.pdg_map), force=force)
         else:
-            written = write_lhe(path, (batch for batch, _ in stream), info, dict(config.pdg_map), force=force)
+            written = write_lhe(path, (chunk[0] for chunk in stream), info, dict(config.pdg_map), force=force)
     st = gen.stats
     lines = [
         f"process {process.name}: sigma = {est.mean:.6g} +- {est.error:.2g} fb; {written} "

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from darkstrahl.errors import ParameterError
 from darkstrahl.gen.events import EventBatch
-from darkstrahl.gen.kinematics import invariant_mass_squared
+from darkstrahl.gen.kinematics import cm_beams, invariant_mass_squared
 from darkstrahl.gen.layout import Layout
 
 from .acceptance import Acceptance
@@ -94,7 +94,7 @@ class Belle2:
         layout = batch.layout
         lam = self.transforms(batch, rng)
         lab = transform(batch.momenta, lam)
-        m_true, e_true = missing_mass_and_photon_energy(layout, batch.momenta)
+        m_true, e_true = missing_mass_and_photon_energy(layout, batch.momenta, batch.sqrt_s)
         n_ll = len(layout.long_lived)
         vertices = np.zeros((n, n_ll, 4))
         d = np.zeros((n, n_ll))
@@ -193,7 +193,9 @@ class Belle2:
             if np.any(undecayed):  # the undecayed particle as one track-like object
                 m = np.sqrt(np.maximum(invariant_mass_squared(p_lab[undecayed, j]), 0.0))
                 visible[undecayed] += smear_track(p_lab[undecayed, j], m, rng)
-        initial = p_lab[:, list(layout.incoming)].sum(axis=1)  # the known initial state (the event's beams)
+        # the known initial state: the nominal beams (with ISR the event's incoming e+e- carry less energy)
+        nominal = transform(cm_beams(batch.sqrt_s, len(batch)), lam)
+        initial = nominal[event].sum(axis=1)
         m2 = invariant_mass_squared(initial - visible)
         return np.sign(m2) * np.sqrt(np.abs(m2)), e_rec
 
@@ -220,11 +222,12 @@ def _masses(layout: Layout, slot: int, ids: NDArray) -> NDArray:
     return np.array([layout.slots[slot].mass_of(int(u)) for u in uniq])[inverse]
 
 
-def missing_mass_and_photon_energy(layout: Layout, p: NDArray) -> tuple[NDArray, NDArray]:
-    """Truth observables in the centre-of-mass frame: the missing mass [GeV] of the initial state minus the
-    visible primaries, and the energy [GeV] of the visible photon (NaN when the layout has none)."""
+def missing_mass_and_photon_energy(layout: Layout, p: NDArray, sqrt_s: float) -> tuple[NDArray, NDArray]:
+    """Truth observables in the centre-of-mass frame: the missing mass [GeV] of the nominal initial state
+    (beams of total energy sqrt_s, as an experiment knows it; ISR photons escape and count as missing) minus
+    the visible primaries, and the energy [GeV] of the visible photon (NaN when the layout has none)."""
     visible = layout.primary(visible=True)
-    miss = p[:, list(layout.incoming)].sum(axis=1) - p[:, list(visible)].sum(axis=1)
+    miss = cm_beams(sqrt_s, p.shape[0]).sum(axis=1) - p[:, list(visible)].sum(axis=1)
     m = np.sqrt(np.maximum(invariant_mass_squared(miss), 0.0))
     photons = [j for j in visible if layout.slots[j].pdg == 22]
     e = p[:, photons[0], 0].copy() if len(photons) == 1 else np.full(p.shape[0], np.nan)

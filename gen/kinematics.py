@@ -86,6 +86,12 @@ def put_cm_beams(p: NDArray, sqrt_s: float) -> None:
     p[1, 3] = -half
 
 
+def beam_s(p: NDArray) -> NDArray:
+    """s = (p_1 + p_2)^2 = 4 E_1 E_2 [GeV^2] of massless beams along +-z in slots 0 and 1 of p (n, k, 4)
+    (the flux factor 2 s of every event, also after initial-state radiation)."""
+    return 4.0 * p[:, 0, 0] * p[:, 1, 0]
+
+
 def cm_beams(sqrt_s: float, n: int) -> NDArray:
     """(n, 2, 4) massless centre-of-mass beams: e- along +z, e+ along -z [GeV]."""
     half = 0.5 * sqrt_s

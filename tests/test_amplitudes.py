@@ -116,7 +116,7 @@ def test_soft_photon_limit(model: DarkModel) -> None:
             rng.uniform(0, 2 * np.pi, n),
         ]
     )
-    p6, _ = build_gamma_phi(sqrt_s, mp, mc, egam, qsq, ang)
+    p6, _ = build_gamma_phi(np.full(len(egam), sqrt_s), mp, mc, egam, qsq, ang)
     gphi = SignalProcess("gamma_phi", model)
     phi = SignalProcess("phi", model)
     m2_gamma = gphi.msq(p6)

@@ -127,7 +127,7 @@ def lhe_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     files = {}
     for name, extra in (
         ("cm", []),
-        ("lab", ["--frame", "lab"]),
+        ("lab", ["--frame", "lab", "--set", "beams.isr=false"]),
         ("weighted", ["--set", "output.weighted=true"]),
         ("gz", []),
     ):
@@ -161,9 +161,13 @@ def test_generated_files_read_back(lhe_files: dict[str, Path]) -> None:
     sigma = init.procInfo[0].xSection
     weights = np.array([e.eventinfo.weight for e in events])
     assert np.all(weights >= sigma * (1 - 1e-15))  # unweighted: sigma (x w/w_max for an overweight event)
-    for e in events[:50]:
+    for e in events[:50]:  # b1 has ISR on: the incoming e+ e- carry the reduced energies, momentum balances
         final = sum(np.array([p.e, p.px, p.py, p.pz]) for p in e.particles if p.status == 1)
-        np.testing.assert_allclose(final, [2 * beams.energyA, 0, 0, 0], atol=1e-13)
+        incoming = sum(np.array([p.e, p.px, p.py, p.pz]) for p in e.particles if p.status == -1)
+        np.testing.assert_allclose(final, incoming, atol=1e-13)
+        e_minus, e_plus = (p for p in e.particles if p.status == -1)
+        assert e_minus.e <= beams.energyA and e_plus.e <= beams.energyB
+        assert e_minus.pz == e_minus.e and e_plus.pz == -e_plus.e  # collinear: along the beams
         ids = [p.id for p in e.particles]
         assert ids[:8] == [11, -11, 22, 55, 54, 55, 52, -52]
     with pyhepmc.io.ReaderLHEF(str(lhe_files["cm"])) as reader:
@@ -261,5 +265,7 @@ def test_python_api() -> None:
     assert len(batch) == 500
     vec = batch.momenta_vector()
     final = batch.status == 1
-    np.testing.assert_allclose(np.sum(np.where(final, vec.E, 0.0), axis=1), batch.sqrt_s, rtol=1e-12)
+    incoming = np.sum(np.where(batch.status == -1, vec.E, 0.0), axis=1)  # b3: ISR on, reduced beams
+    np.testing.assert_allclose(np.sum(np.where(final, vec.E, 0.0), axis=1), incoming, rtol=1e-12)
+    assert np.all(incoming <= batch.sqrt_s * (1 + 1e-15)) and np.mean(incoming < 0.99 * batch.sqrt_s) > 0.05
     assert vec.shape == batch.pdg.shape

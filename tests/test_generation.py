@@ -184,6 +184,7 @@ def test_rest_frame_isotropy() -> None:
 
 def test_xsec_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
     args = ["xsec", "b1", "--json", "--set", "run.n_points=50000", "--set", "model.m_Ap=3.0"]
+    args += ["--set", "beams.isr=false"]
     assert main(args) == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out) >= {"process", "sigma_fb", "sigma_err_fb", "n_points"}

@@ -98,6 +98,7 @@ def toy() -> object:
 
 
 FAST = ["--set", "run.n_points=40000", "--set", "run.n_pilot=10000", "--set", "run.sqrt_s=10.58"]
+FAST += ["--set", "beams.isr=false"]
 
 
 def test_toy_process_runs_through_card_xsec_events_and_detector(
@@ -122,7 +123,8 @@ def test_toy_process_runs_through_card_xsec_events_and_detector(
     # <cos^2> = 2/5 for 1 + cos^2
     assert np.mean(cos**2) == pytest.approx(0.4, abs=4 * 0.27 / math.sqrt(len(cos)))
 
-    card = load_card("b1", ["process.name=toy_mumu", "run.n_points=2000", "run.n_pilot=2000"])
+    sets = ["process.name=toy_mumu", "run.n_points=2000", "run.n_pilot=2000", "beams.isr=false"]
+    card = load_card("b1", sets)
     batch = next(make_generator(build.process(card), 1, build.run_settings(card)).unweighted(500))
     rec = Belle2(resolution="none").simulate(batch, np.random.default_rng(2))
     np.testing.assert_allclose(rec.m_chichi_true, 0.0, atol=1e-5)  # nothing invisible

@@ -50,7 +50,7 @@ def test_ratio_tracks_the_matrix_element() -> None:
         )
         out = []
         for eg, q2 in ((e_bar(10.58, m_ap), (m_ap - m_phi) ** 2 * 0.8 + 4 * m_chi**2 * 0.2), (0.25, m_ap**2)):
-            p, _ = build_gamma_phi(10.58, m_phi, m_chi, np.full(n, eg), np.full(n, q2), ang)
+            p, _ = build_gamma_phi(np.full(n, 10.58), m_phi, m_chi, np.full(n, eg), np.full(n, q2), ang)
             out.append(
                 matrix_element_squared("gamma_phi", p, m_chi, m_ap, proc.width_Ap, proc.coupling).mean()
             )

@@ -19,6 +19,7 @@ from darkstrahl.detector.belle2 import Belle2
 from darkstrahl.detector.regions import region
 from darkstrahl.errors import CardError
 from darkstrahl.gen.event_stream import RunSettings
+from darkstrahl.gen.isr_process import IsrProcess, IsrSettings
 from darkstrahl.gen.model import COUPLING_KEYS, DarkModel
 from darkstrahl.gen.process import Process, ProcessRequest
 from darkstrahl.gen.registry import build_process
@@ -49,9 +50,18 @@ def sqrt_s(card: Card) -> float:
     return beams(card).sqrt_s if value is None else value
 
 
-def process(card: Card) -> Process:
-    """The process named by ``process.name`` (through :mod:`darkstrahl.gen.registry`)."""
-    return build_process(ProcessRequest(card["process"]["name"], sqrt_s(card), card.values))
+def process(card: Card, isr: bool | None = None) -> Process:
+    """The process named by ``process.name`` (through :mod:`darkstrahl.gen.registry`), convoluted with
+    initial-state radiation when ``beams.isr`` (or ``isr``) is true."""
+    hard = build_process(ProcessRequest(card["process"]["name"], sqrt_s(card), card.values))
+    b = card["beams"]
+    if not (b["isr"] if isr is None else isr):
+        return hard
+    if hard.sampling != "multichannel":
+        raise CardError(
+            f"beams.isr: the flat phase-space process {hard.name!r} has no ISR; set beams.isr = false"
+        )
+    return IsrProcess(hard, IsrSettings(enabled=True, alpha=b["isr_alpha"]))  # type: ignore[arg-type]
 
 
 def cuts(card: Card) -> GenerationCuts:
@@ -120,6 +130,7 @@ def scan_settings(card: Card) -> ScanSettings:
             np.logspace(math.log10(a["theta_min"]), math.log10(a["theta_max"]), a["theta_points"])
         ),
         seed=card["run"]["seed"],
+        isr=IsrSettings(enabled=card["beams"]["isr"], alpha=card["beams"]["isr_alpha"]),
     )
 
 

@@ -23,9 +23,11 @@ from darkstrahl.errors import CardError
 from darkstrahl.gen.event_stream import RunSettings
 from darkstrahl.gen.eventfiles.formats import FORMATS, FRAMES
 from darkstrahl.gen.flat_background import BackgroundProcess
+from darkstrahl.gen.isr import ISR_ALPHA_SCHEMES
+from darkstrahl.gen.isr_process import IsrSettings
 from darkstrahl.gen.model import BENCHMARKS, DarkModel
 from darkstrahl.gen.registry import PROCESSES
-from darkstrahl.gen.signal_process import PDG_AP, PDG_CHI, PDG_PHI, GenerationCuts
+from darkstrahl.gen.signal_process import PDG_AP, PDG_CHI, PDG_PHI, PHOTON_ALPHA_SCHEMES, GenerationCuts
 from darkstrahl.gen.width_tables import DEFAULT_PHI_WIDTHS, PHI_WIDTH_PRESCRIPTIONS
 
 _RUN = RunSettings()
@@ -189,6 +191,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "GeV",
             _positive,
         ),
+        "photon_alpha": Key(
+            str,
+            "alpha0",
+            "coupling of the explicit photon of gamma_phi: alpha(0) ('alpha0') or alpha(m_Z) = 1/127.9 "
+            "('alpha_mz', MadGraph's default parameter card)",
+            choices=tuple(PHOTON_ALPHA_SCHEMES),
+        ),
         "n_b": Key(
             float,
             _BKG["n_b"],
@@ -229,6 +238,18 @@ SCHEMA: dict[str, dict[str, Key]] = {
             False,
             "Gaussian beam-energy spreads of SuperKEKB (5.13 / 2.375 MeV) in "
             "the centre-of-mass to lab transform, per event",
+        ),
+        "isr": Key(
+            bool,
+            False,
+            "collinear initial-state radiation on both beams (leading-log structure function with O(beta^2) "
+            "terms, next_wave.md 3); the built-in physics cards switch it on",
+        ),
+        "isr_alpha": Key(
+            str,
+            IsrSettings().alpha,
+            "alpha in the ISR exponent beta: alpha(0) ('alpha0') or MadGraph's G_mu value ('gmu')",
+            choices=tuple(ISR_ALPHA_SCHEMES),
         ),
         "pol_em": Key(
             float, 0.0, "longitudinal polarization of the e- beam (+1: right-handed)", "", _polarization

@@ -35,13 +35,15 @@ def _require_pyhepmc():
 
 def write_hepmc3(
     path: str | Path,
-    chunks: Iterable[tuple[EventBatch, NDArray | None]],
+    chunks: Iterable[tuple[EventBatch, NDArray | None] | tuple[EventBatch, NDArray | None, NDArray | None]],
     info: RunInfo,
     pdg_map: Mapping[int, int] | None = None,
     force: bool = False,
 ) -> int:
-    """Write (batch, decay vertices (n, L, 4) of the L long-lived slots, or None) chunks to ``path``
-    atomically; returns the events written."""
+    """Write (batch, decay vertices (n, L, 4) of the L long-lived slots or None[, ISR photons (n, 2, 4) or
+    None]) chunks to ``path`` atomically; returns the events written. With ISR photons the hard vertex takes
+    the nominal beams (incoming e+- plus their photon) and emits the two collinear photons as final-state
+    particles along the beams, so that a detector simulation sees them go down the beam pipe."""
     hep = _require_pyhepmc()
     count = 0
     with atomic_path(path, force=force) as tmp:
@@ -50,8 +52,10 @@ def write_hepmc3(
         run.weight_names = ["Default"]
         sigma_pb = info.sigma_fb * FB_TO_PB
         with hep.io.WriterAscii(str(tmp), run) as writer:
-            for batch, vertices in chunks:
-                for event in _events(hep, batch, vertices, info, pdg_map, run, sigma_pb, count):
+            for chunk in chunks:
+                batch, vertices = chunk[0], chunk[1]
+                photons = chunk[2] if len(chunk) > 2 else None
+                for event in _events(hep, batch, vertices, info, pdg_map, run, sigma_pb, count, photons):
                     writer.write(event)
                 count += len(batch)
     return count
@@ -66,6 +70,7 @@ def _events(
     run,
     sigma_pb: float,
     offset: int,
+    photons: NDArray | None = None,
 ):
     arr = event_arrays(batch, pdg_map)
     layout = batch.layout
@@ -93,9 +98,17 @@ def _events(
             part.generated_mass = float(arr["mass"][i, r])
             parts.append(part)
         hard = hep.GenVertex(hep.FourVector(0.0, 0.0, 0.0, 0.0))
-        for r in range(len(rows)):
-            if rows[r].mothers == (0, 0):
-                hard.add_particle_in(parts[r])
+        beam_rows = [r for r in range(len(rows)) if rows[r].mothers == (0, 0)]
+        for k, r in enumerate(beam_rows):
+            if photons is not None:  # the nominal beam: the reduced e+- plus its collinear photon
+                parts[r].momentum = hep.FourVector(
+                    *(arr["p"][i, r, [1, 2, 3, 0]] + photons[i, k, [1, 2, 3, 0]])
+                )
+            hard.add_particle_in(parts[r])
+        if photons is not None:
+            for k in range(photons.shape[1]):
+                px, py, pz, e = photons[i, k, 1], photons[i, k, 2], photons[i, k, 3], photons[i, k, 0]
+                hard.add_particle_out(hep.GenParticle(hep.FourVector(px, py, pz, e), 22, 1))
         ev.add_vertex(hard)
         decay_vertices: dict[int, object] = {}
         for r in range(len(rows)):

@@ -1,0 +1,267 @@
+"""Initial-state radiation for any multichannel e+e- process (next_wave.md section 3, reference.md 5).
+
+:class:`IsrProcess` wraps a :class:`~darkstrahl.gen.process.MultichannelProcess` ("hard" process) into the
+collinear-ISR convolution
+
+    sigma = int dx1 dx2 f(x1) f(x2) sigma_hat(x1 x2 s),
+
+with the per-beam leading-log structure function f of :mod:`darkstrahl.gen.isr` (O(beta^2) terms included).
+Every event carries the hard process at s_hat = x1 x2 s, built in its own centre-of-mass frame and boosted
+along z with rapidity y = (1/2) ln(x1/x2), so that the incoming e- and e+ carry the reduced energies x1 E and
+x2 E (the MadGraph convention) and momentum balances; the two collinear photons ((1 - x_i) E along the beams)
+are not part of the record (event writers that want them add them: :mod:`darkstrahl.gen.eventfiles.hepmc`).
+
+Phase space (the map, its Jacobian, shapes). The unit-cube point is u = (u1, u2, u_hard) with
+d = 2 + d_hard; the physical variables are x = (omx1, omx2, x_hard), omx_i = 1 - x_i (stored, never x, so
+that omx down to 1e-300 survives). Two ISR channels, each combined with every channel of the hard process
+(2 C channels, Kleiss-Pittau weights in :mod:`darkstrahl.gen.sampler`):
+
+* ``power``: per beam omx = omx_max u^(2/beta), the (1 - x)^(beta/2 - 1) singularity mapped away:
+  J = (2/beta) omx / u;
+* ``threshold1``, ``threshold2``: eta = 1 - tau with ln(tau - tau_min + delta) uniform (density
+  g_tau = 1/[(tau - tau_min + delta) L], L = ln((1 - tau_min + delta)/delta)), then beam i is the soft one,
+  omx_i = omx_mid v^(2/beta) with omx_mid = 1 - sqrt(tau), and the other beam follows from tau
+  (|dy| = d omx_i/(1 - omx_i), d tau dy = dx1 dx2): the density in (x1, x2) is
+  g_tau (beta/2) omx_i^(beta/2-1) (1 - omx_i) / omx_mid^(beta/2) where omx_i <= omx_other, else 0
+  (the rapidity map of :class:`darkstrahl.gen.isr.IsrSampler`), for hard cross sections that peak near their
+  threshold tau_min = s_min/s.
+
+For numerical stability the singular factor rho(omx1) rho(omx2), rho(omx) = (beta/2) omx^(beta/2 - 1), is
+moved from the structure functions into the channel Jacobians: the maps return J x rho1 rho2 (for
+``power`` the constant omx_max^beta/2 per beam) and W_phys carries (f/rho)(x1) (f/rho)(x2) W_hard, the
+regular sampling weight of next_wave.md 3.2. The product entering the event weight is unchanged. Points with
+x1 x2 < tau_min (no hard phase space) get W_phys = 0.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from darkstrahl.errors import ParameterError
+
+from .events import EventBatch
+from .isr import ISR_ALPHA_SCHEMES, beta_isr, isr_structure_function_reduced
+from .layout import Layout
+from .phasespace import Channel, PhaseSpace
+from .process import MultichannelProcess
+
+FloatArray = NDArray[np.float64]
+OMX_FLOOR = 1e-300  #: smallest 1 - x kept (u^(2/beta) below it has probability ~1e-13)
+
+
+@dataclass(frozen=True)
+class IsrSettings:
+    """Collinear ISR of a run (card ``[beams] isr``, ``isr_alpha``): on/off and the alpha in beta
+    (``"alpha0"``: alpha(0), or ``"gmu"``: MadGraph's G_mu value); ``delta`` is the regulator in tau of the
+    threshold channels (their weights are adapted with the others)."""
+
+    enabled: bool = False
+    alpha: str = "alpha0"
+    delta: float = 1e-4
+
+    def __post_init__(self) -> None:
+        if self.alpha not in ISR_ALPHA_SCHEMES:
+            raise ParameterError("beams.isr_alpha", f"must be one of {sorted(ISR_ALPHA_SCHEMES)}", self.alpha)
+
+
+def _power(u: FloatArray, omx_max: float, beta: float) -> tuple[FloatArray, FloatArray]:
+    """omx = omx_max u^(2/beta) and J rho = omx_max^(beta/2) (module docstring)."""
+    with np.errstate(divide="ignore"):
+        omx = np.maximum(omx_max * np.exp((2.0 / beta) * np.log(u)), OMX_FLOOR)
+    return omx, np.full(u.shape, omx_max ** (0.5 * beta))
+
+
+def _power_inverse(omx: FloatArray, omx_max: float, beta: float) -> tuple[FloatArray, FloatArray]:
+    return np.clip(omx / omx_max, 0.0, 1.0) ** (0.5 * beta), np.full(omx.shape, omx_max ** (0.5 * beta))
+
+
+@dataclass(frozen=True)
+class IsrProcess:
+    """The hard process ``hard`` convoluted with collinear ISR on both beams (module docstring)."""
+
+    hard: MultichannelProcess
+    settings: IsrSettings = field(default_factory=lambda: IsrSettings(enabled=True))
+    sampling = "multichannel"
+
+    def __post_init__(self) -> None:
+        if self.hard.sampling != "multichannel":
+            raise ParameterError("beams.isr", "ISR needs a process with a matrix element", self.hard.name)
+        if not self.hard.phase_space.threshold < self.hard.sqrt_s:
+            raise ParameterError("run.sqrt_s", "is below the process threshold", self.hard.sqrt_s)
+
+    # ------------------------------------------------------------------ process protocol
+    @property
+    def name(self) -> str:
+        return self.hard.name
+
+    @property
+    def sqrt_s(self) -> float:
+        return self.hard.sqrt_s
+
+    @cached_property
+    def beta(self) -> float:
+        """beta = (2 alpha/pi)(ln(s/m_e^2) - 1) at the nominal s."""
+        return float(beta_isr(self.sqrt_s**2, ISR_ALPHA_SCHEMES[self.settings.alpha]))
+
+    @cached_property
+    def tau_min(self) -> float:
+        """s_min / s: the hard process's threshold."""
+        return (self.hard.phase_space.threshold / self.sqrt_s) ** 2
+
+    @cached_property
+    def layout(self) -> Layout:
+        base = self.hard.layout
+        return replace(base, extra={**base.extra, "isr": True})
+
+    def decay(self, batch: EventBatch, rng: np.random.Generator, mode: str) -> EventBatch:
+        return self.hard.decay(batch, rng, mode)
+
+    def helicities(self, codes: NDArray) -> NDArray:
+        return self.hard.helicities(codes)
+
+    def integrand(self, p: NDArray) -> NDArray:
+        return self.hard.integrand(p)
+
+    def integrand_and_helicity(self, p: NDArray, r: NDArray) -> tuple[NDArray, NDArray]:
+        return self.hard.integrand_and_helicity(p, r)
+
+    def summary(self) -> dict[str, Any]:
+        return {**self.hard.summary(), "isr": True, "isr_alpha": self.settings.alpha, "isr_beta": self.beta}
+
+    # ------------------------------------------------------------------ phase space
+    def _threshold_map(self, side: int, u: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Channel ``threshold<side>``: (u_tau, v) -> (omx1, omx2) and J rho1 rho2 (module docstring)."""
+        omx_max, dl = 1.0 - self.tau_min, self.settings.delta
+        span = math.log1p(omx_max / dl)
+        eta = np.clip((omx_max + dl) * -np.expm1((u[:, 0] - 1.0) * span), 0.0, omx_max)
+        omx_mid = np.maximum(eta / (1.0 + np.sqrt(1.0 - eta)), OMX_FLOOR)
+        with np.errstate(divide="ignore"):
+            soft = np.maximum(omx_mid * np.exp((2.0 / self.beta) * np.log(u[:, 1])), OMX_FLOOR)
+        soft = np.minimum(soft, omx_mid)
+        hard = np.maximum((eta - soft) / (1.0 - soft), soft)
+        jac = self._threshold_jacobian(eta, soft, hard, omx_mid)
+        return (soft, hard, jac) if side == 1 else (hard, soft, jac)
+
+    def _threshold_jacobian(
+        self, eta: FloatArray, soft: FloatArray, hard: FloatArray, omx_mid: FloatArray
+    ) -> FloatArray:
+        """J rho1 rho2 = rho(hard) omx_mid^(beta/2) / [g_tau (1 - soft)] (the soft beam's rho cancels)."""
+        omx_max, dl = 1.0 - self.tau_min, self.settings.delta
+        g_tau = 1.0 / ((omx_max - np.minimum(eta, omx_max) + dl) * math.log1p(omx_max / dl))
+        return self._rho(hard) * np.exp(0.5 * self.beta * np.log(omx_mid)) / (g_tau * (1.0 - soft))
+
+    def _threshold_inverse(
+        self, side: int, omx1: FloatArray, omx2: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        omx_max, dl = 1.0 - self.tau_min, self.settings.delta
+        span = math.log1p(omx_max / dl)
+        soft, hard = (omx1, omx2) if side == 1 else (omx2, omx1)
+        eta = omx1 + omx2 - omx1 * omx2
+        omx_mid = np.maximum(eta / (1.0 + np.sqrt(1.0 - eta)), OMX_FLOOR)
+        u0 = 1.0 + np.log1p(-np.minimum(eta, omx_max) / (omx_max + dl)) / span
+        u1 = np.exp(0.5 * self.beta * np.log(np.minimum(soft / omx_mid, 1.0)))
+        jac = self._threshold_jacobian(eta, soft, hard, omx_mid)
+        jac = np.where(soft <= hard, jac, np.inf)  # this beam is not the soft one: density 0
+        return np.stack([np.clip(u0, 0.0, 1.0), u1], axis=1), jac
+
+    def _f_over_rho(self, omx: FloatArray) -> FloatArray:
+        """f(x) / rho(omx), rho = (beta/2) omx^(beta/2 - 1): the regular sampling weight (next_wave 3.2)."""
+        return isr_structure_function_reduced(omx, self.beta) / (0.5 * self.beta)
+
+    def _rho(self, omx: FloatArray) -> FloatArray:
+        b = 0.5 * self.beta
+        return b * np.exp((b - 1.0) * np.log(omx))
+
+    def _isr_x(self, kind: str, u: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        if kind == "power":
+            omx_max = 1.0 - self.tau_min
+            o1, j1 = _power(u[:, 0], omx_max, self.beta)
+            o2, j2 = _power(u[:, 1], omx_max, self.beta)
+            return o1, o2, j1 * j2
+        return self._threshold_map(int(kind[-1]), u)
+
+    def _isr_u(self, kind: str, omx1: FloatArray, omx2: FloatArray) -> tuple[FloatArray, FloatArray]:
+        if kind == "power":
+            omx_max = 1.0 - self.tau_min
+            u1, j1 = _power_inverse(omx1, omx_max, self.beta)
+            u2, j2 = _power_inverse(omx2, omx_max, self.beta)
+            return np.stack([u1, u2], axis=1), j1 * j2
+        return self._threshold_inverse(int(kind[-1]), omx1, omx2)
+
+    def _rs(self, omx1: FloatArray, omx2: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """sqrt(s_hat) (clipped just above the hard threshold) and whether the point is above it."""
+        one_minus_tau = omx1 + omx2 - omx1 * omx2
+        rs = self.sqrt_s * np.sqrt(1.0 - one_minus_tau)
+        thr = self.hard.phase_space.threshold
+        above = rs > thr * (1.0 + 1e-9)
+        return np.where(above, rs, thr * (1.0 + 1e-9)), above
+
+    def _channel(self, kind: str, hard: Channel) -> Channel:
+        def to_x(u: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
+            o1, o2, j = self._isr_x(kind, u[:, :2])
+            r, _ = self._rs(o1, o2)
+            xh, jh = hard.to_x(u[:, 2:], r)
+            return np.column_stack([o1, o2, xh]), j * jh
+
+        def from_x(x: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
+            ui, j = self._isr_u(kind, x[:, 0], x[:, 1])
+            r, _ = self._rs(x[:, 0], x[:, 1])
+            uh, jh = hard.from_x(x[:, 2:], r)
+            return np.column_stack([ui, uh]), j * jh
+
+        return Channel(f"isr_{kind}:{hard.name}", to_x, from_x)
+
+    @cached_property
+    def phase_space(self) -> PhaseSpace:
+        hard = self.hard.phase_space
+
+        def builder(x: FloatArray, ang: FloatArray) -> tuple[FloatArray, FloatArray]:
+            o1, o2 = x[:, 0], x[:, 1]
+            rs, above = self._rs(o1, o2)
+            p, w = hard.build(x[:, 2:], ang, rs)
+            w = w * self._f_over_rho(o1) * self._f_over_rho(o2) * above
+            p = boost_z(p, 0.5 * (np.log1p(-o1) - np.log1p(-o2)))
+            # the incoming beams exactly (x_i E_beam along +-z), not via the boost; points below the hard
+            # threshold (weight 0) keep the boosted beams of the clipped s_hat, so that momentum balances
+            half = 0.5 * self.sqrt_s
+            e1, e2 = half * (1.0 - o1[above]), half * (1.0 - o2[above])
+            zero = np.zeros_like(e1)
+            p[above, 0] = np.column_stack([e1, zero, zero, e1])
+            p[above, 1] = np.column_stack([e2, zero, zero, -e2])
+            return p, w
+
+        channels = tuple(
+            self._channel(kind, c) for kind in ("power", "threshold1", "threshold2") for c in hard.channels
+        )
+        return PhaseSpace(
+            2 + hard.ndim,
+            2 + hard.nx,
+            channels,
+            builder,
+            cos_range=hard.cos_range,
+            sqrt_s=hard.sqrt_s,
+            threshold=hard.threshold,
+        )
+
+
+def boost_z(p: FloatArray, y: FloatArray) -> FloatArray:
+    """Momenta (n, k, 4) boosted along +z with rapidity y (n,), in place (returns ``p``)."""
+    ch, sh = np.cosh(y)[:, None], np.sinh(y)[:, None]
+    e = p[..., 0].copy()
+    p[..., 0] = ch * e + sh * p[..., 3]
+    p[..., 3] = sh * e + ch * p[..., 3]
+    return p
+
+
+def isr_photons(incoming: FloatArray, sqrt_s: float) -> FloatArray:
+    """The two collinear ISR photons (n, 2, 4) of events whose incoming e- (+z) and e+ (-z) carry the
+    reduced energies, in the centre-of-mass frame of the nominal beams of energy sqrt_s/2 [GeV]."""
+    half = 0.5 * sqrt_s
+    nominal = np.array([[half, 0.0, 0.0, half], [half, 0.0, 0.0, -half]])
+    return nominal[None] - incoming
