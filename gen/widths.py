@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -268,21 +269,41 @@ def phi_sm_widths_sin1(m_phi: ArrayLike, prescription: str) -> dict[str, FloatAr
 def phi_dark_width(model: DarkModel) -> float:
     """Gamma(phi -> A'(*) A'(*)) [GeV] with both A' off shell (zero at cos(theta) -> 0).
 
-    Gamma = 1/2 int dq1^2 dq2^2 rho(q1^2) rho(q2^2) Gamma(phi -> V(q1) V(q2)), with the spectral
-    function rho(q^2) = q Gamma_A'(q) / (pi |q^2 - m_A'^2 + i m_A' Gamma_A'|^2) (Gamma_A'(q): the
-    two-body width of an A' of mass q, :func:`ap_two_body_width`), over q1 + q2 <= m_phi.
-    Each q^2 is mapped to u = arctan((q^2 - m_A'^2)/(m_A' Gamma_A')), which flattens the
-    Breit-Wigner, and integrated by Gauss-Legendre quadrature. For m_phi > 2 m_A' and a narrow
-    A' it tends to the on-shell width of phi -> A' A' (tested).
+    :func:`scalar_to_offshell_vector_pair` with the couplings of ``model``: the A' total width
+    :func:`ap_widths` in the propagator and :func:`ap_two_body_width` as the running width.
+    For m_phi > 2 m_A' and a narrow A' it tends to the on-shell width of phi -> A' A' (tested).
+    """
+    return scalar_to_offshell_vector_pair(
+        model.m_phi,
+        model.g_hVV,
+        model.m_Ap,
+        ap_widths(model).total,
+        lambda q: ap_two_body_width(model, q),
+    )
+
+
+def scalar_to_offshell_vector_pair(
+    m_S: float,
+    g_hVV: float,
+    m_V: float,
+    gamma_V: float,
+    running_width: Callable[[FloatArray], FloatArray],
+) -> float:
+    """Gamma(S -> V(*) V(*)) [GeV] for the vertex i g_hVV g^{mu nu} [GeV], both vectors off shell.
+
+    Gamma = 1/2 int dq1^2 dq2^2 rho(q1^2) rho(q2^2) Gamma(S -> V(q1) V(q2)), with the spectral
+    function rho(q^2) = q Gamma_V(q) / (pi |q^2 - m_V^2 + i m_V gamma_V|^2) (Gamma_V(q) =
+    ``running_width(q)``: the two-body width of a vector of mass q [GeV], vectorized), over
+    q1 + q2 <= m_S, q_i >= 2 m_e. Each q^2 is mapped to u = arctan((q^2 - m_V^2)/(m_V gamma_V)),
+    which flattens the Breit-Wigner, and integrated by Gauss-Legendre quadrature.
     """
     from .constants import M_E
 
     qmin = 2.0 * M_E
-    if model.m_phi <= 2.0 * qmin:
+    if m_S <= 2.0 * qmin:
         return 0.0
-    gam = ap_widths(model).total
-    m, mphi = model.m_Ap, model.m_phi
-    mg = m * gam
+    m, mphi = m_V, m_S
+    mg = m * gamma_V
 
     def u_of(qsq: FloatArray) -> FloatArray:
         return np.arctan((qsq - m * m) / mg)
@@ -292,19 +313,13 @@ def phi_dark_width(model: DarkModel) -> float:
         u = 0.5 * (u_hi + u_lo)[..., None] + half[..., None] * _GL_X
         qsq = m * m + mg * np.tan(u)
         q = np.sqrt(np.clip(qsq, qmin**2, None))
-        # rho(q^2) dq^2 = q Gamma_A'(q) / (pi m_A' Gamma_A') du for the constant-width propagator
-        weight = (
-            half[..., None]
-            * _GL_W
-            * q
-            * ap_two_body_width(model, q.ravel()).reshape(q.shape)
-            / (math.pi * mg)
-        )
+        # rho(q^2) dq^2 = q Gamma_V(q) / (pi m_V gamma_V) du for the constant-width propagator
+        weight = half[..., None] * _GL_W * q * running_width(q.ravel()).reshape(q.shape) / (math.pi * mg)
         return qsq, q, weight
 
     q1sq, q1, w1 = nodes(u_of(np.array(qmin**2)), u_of(np.array((mphi - qmin) ** 2)))
     q2sq, _q2, w2 = nodes(np.full(q1.shape, u_of(np.array(qmin**2))), u_of((mphi - q1) ** 2))
-    inner = np.sum(w2 * scalar_to_vectors(mphi, model.g_hVV, q1sq[..., None], q2sq), axis=-1)
+    inner = np.sum(w2 * scalar_to_vectors(mphi, g_hVV, q1sq[..., None], q2sq), axis=-1)
     return 0.5 * float(np.sum(w1 * inner))
 
 
