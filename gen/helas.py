@@ -146,6 +146,27 @@ def ffv_current(
 
 
 @_jit
+def ffv_chiral_current(
+    b0: complex,
+    b1: complex,
+    b2: complex,
+    b3: complex,
+    f0: complex,
+    f1: complex,
+    f2: complex,
+    f3: complex,
+    cl: float,
+    cr: float,
+) -> tuple[complex, complex, complex, complex]:
+    """Chiral vector current J^mu = fbar gamma^mu (cl P_L + cr P_R) f (contravariant), the FFV vertex of a
+    Z-like coupling with the vector leg open (HELAS FFV2/FFV4 structures, ProjM/ProjP; reference.md 6).
+    In the chiral basis P_L = diag(1, 1, 0, 0) keeps the components 0, 1 of f."""
+    a0, a1, a2, a3 = ffv_current(b0, b1, b2, b3, f0, f1, 0j, 0j)
+    c0, c1, c2, c3 = ffv_current(b0, b1, b2, b3, 0j, 0j, f2, f3)
+    return cl * a0 + cr * c0, cl * a1 + cr * c1, cl * a2 + cr * c2, cl * a3 + cr * c3
+
+
+@_jit
 def mdot(
     a0: complex, a1: complex, a2: complex, a3: complex, b0: complex, b1: complex, b2: complex, b3: complex
 ) -> complex:

@@ -1,0 +1,622 @@
+"""Standard-Model background e+e- -> mu+ mu- (gamma): Born, exact O(alpha) radiative matrix element,
+ISR matching and a 2 -> 3 phase-space map (next_wave.md 1.3 item 6a; reference.md 6 for HELAS).
+
+Particle order in momentum arrays (GeV, (E, px, py, pz)), CM frame unless stated:
+
+* Born, shape (n, 4, 4):     0 e-(p1), 1 e+(p2), 2 mu-(q1), 3 mu+(q2)
+* radiative, shape (n, 5, 4): 0 e-(p1), 1 e+(p2), 2 mu-(q1), 3 mu+(q2), 4 gamma(k)
+
+Electrons are massless throughout. In the radiative matrix element this is used only where the photon is at
+an angle theta >= theta_c from both beams (the matching of section (c) below): the neglected electron-mass
+terms of |M|^2 are of relative size m_e^2 / (E_b^2 theta_c^2) (3e-5 at theta_c = 1 deg), and the
+collinear region theta < theta_c is described by the structure function. The muon mass is kept exactly.
+
+(a) Born.  Photon exchange with alpha(0) (next_wave.md 1.3 item 6; the running-alpha value 0.8485 nb of
+    peers.md is not used):  dsigma/dOmega = (alpha^2 beta / 4s) [1 + cos^2 + (1 - beta^2) sin^2],
+    sigma = (4 pi alpha^2 / 3s) beta (3 - beta^2)/2 = 0.7759 nb at 10.58 GeV.  Optional tree-level Z exchange
+    (chiral couplings g_L = T3 - Q sin^2 theta_W, g_R = -Q sin^2 theta_W, fixed width) in the form derived
+    here from helicity amplitudes (checked against the HELAS helicity sum in the tests):
+
+        dsigma/dcos = (pi alpha^2 beta / 4s) sum_{sigma = L, R} [ |V_s|^2 (2 - beta^2 + beta^2 c^2)
+                       + |A_s|^2 beta^2 (1 + c^2) + 4 eta_s beta c Re(V_s A_s*) ],   eta_L = +1, eta_R = -1,
+        V_s = Q_e Q_f + g_s^e g_V^f chi,  A_s = g_s^e g_A^f chi,  chi = s / ((s - M_Z^2 + i M_Z Gamma_Z) s_W^2 c_W^2),
+        g_V^f = (T3 - 2 Q s_W^2)/2,  g_A^f = T3/2,
+
+    c = cos(angle between e- and mu-), sigma the e- helicity.  At 10.58 GeV the Z changes sigma by -0.03 % and
+    gives A_FB = -0.72 % (tests).  Vacuum polarisation and electroweak loops are not included.
+
+(b) e+e- -> mu+ mu- gamma at tree level, O(alpha) relative to the Born: the four diagrams (photon from the
+    e-, e+, mu-, mu+ lines) with their interference, built from :mod:`darkstrahl.gen.helas` (massless
+    electrons, massive muons, photon exchange only: the Z changes the radiative rate by < 0.1 %),
+
+        M = e^3 { [vbar(p2) (g^mu S(p1 - k) epsslash* + epsslash* S(k - p2) g^mu) u(p1)] [ubar(q1) g_mu v(q2)] / (q1+q2)^2
+                + [vbar(p2) g^mu u(p1)] [ubar(q1) (epsslash* S(q1 + k) g_mu + g_mu S(-q2 - k) epsslash*) v(q2)] / s },
+
+    S(q) = (qslash + m)/(q^2 - m^2); all four diagrams carry the same charge factor (Q_e = Q_mu = -1).
+    Checked: Ward identity, Lorentz invariance, soft limit, and the massless closed form of Berends, Kleiss,
+    De Causmaecker, Gastmans, Troost, Wu, Nucl. Phys. B206 (1982) 61 (:func:`berends_kleiss_msq`).
+
+(c) Matching with the collinear ISR structure function (gen/isr.py, not in this module): photon phase-space
+    slicing.  A photon belongs to the matrix-element region if E_gamma > omega_min and its angle to both beams
+    exceeds theta_c (CM frame of the hard process); everything else is covered by the structure function
+    and by a soft-virtual factor:
+
+        sigma = int dx1 dx2 f(x1; beta_c) f(x2; beta_c) [ sigma_Born(s_hat) K_SV(s_hat) + sigma_ME(s_hat; omega > omega_min,
+                theta_gamma > theta_c) ],
+
+    * f(x; beta_c) is the structure function run at the collinear scale Q_c^2 = s tan^2(theta_c/2), i.e. with
+      beta_c = (2 alpha/pi)(ln(Q_c^2/m_e^2) - 1) = beta - beta_wide, beta_wide = (4 alpha/pi) ln cot(theta_c/2):
+      the soft photon spectrum beta dw/w of the eikonal factor splits exactly (massless electrons) into the part
+      inside the two cones theta < theta_c (beta_c) and the part outside (beta_wide).
+    * K_SV (:func:`soft_virtual_factor`) carries the O(alpha) soft (omega < omega_min, outside the cones) and
+      virtual corrections not in f:
+        K_SV = 1 + B(c) ln(2 omega_min/sqrt s) + (3/4)(beta_wide + beta_f) + 2 (alpha/pi)(pi^2/3 - 1/2),
+        B(c) = beta_wide + beta_f + beta_IFI(c),
+        beta_f = (2 alpha/pi)[(1+b^2)/(2b) ln((1+b)/(1-b)) - 1]   (FSR, muon velocity b),
+        beta_IFI = (4 alpha/pi) ln((1 - c)/(1 + c))              (initial-final interference, c = cos theta_mu-),
+      with (3/4) beta + (alpha/pi)(pi^2/3 - 1/2) the standard O(alpha) soft+virtual constants of a massless
+      fermion line (Kuraev-Fadin; next_wave.md 3.1 non-log term) applied to the wide-angle ISR and to the FSR.
+      The exponentiated form (2 omega_min/sqrt s)^B (1 + constants) is the default.
+    * Double counting: none at O(alpha).  The ME region is not in f (beta_c excludes theta > theta_c) nor in
+      K_SV (omega < omega_min only); the omega_min dependence cancels between K_SV and sigma_ME (test:
+      the ME integrated over a soft slice equals sigma_Born B ln(w2/w1)).
+    * Neglected: hard photons inside the cones use the LL splitting function instead of the exact matrix
+      element (non-log O(alpha) error there); the finite (non-IR) parts of the IFI box diagrams
+      (C-odd: they shift A_FB by O(alpha/pi), cancel in symmetric rates); O(m_mu^2/s) terms in the FSR
+      constants; O(m_e^2/(E^2 theta_c^2)) terms; O(alpha^2) beyond the product of the exponentiated f, K_SV and
+      the single-photon ME (a hard wide-angle photon plus a second wide-angle photon is missing).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numba as nb
+import numpy as np
+from numpy.typing import NDArray
+
+from darkstrahl.errors import ParameterError
+
+from .constants import ALPHA, E_CHARGE, M_E, M_MU, M_Z, SIN2_THETA_W
+from .helas import fvi, fvo, ffv_chiral_current, ffv_current, ixxxxx, mdot, oxxxxx, vxxxxx
+from .kinematics import boost_into, put_cm_beams, two_body_momentum
+from .phasespace import collinear_cos_map, log_map
+
+FloatArray = NDArray[np.float64]
+
+#: Z width [GeV] (PDG 2024: 2.4955 +- 0.0023 GeV), used only with ``z_exchange=True``.
+GAMMA_Z: float = 2.4955
+_SW2 = SIN2_THETA_W
+_CW2 = 1.0 - SIN2_THETA_W
+#: Left/right Z couplings of the electron and of a charged lepton (Q = -1, T3 = -1/2).
+_GL_E = -0.5 + _SW2
+_GR_E = _SW2
+_TWO_PI = 2.0 * math.pi
+
+
+def _check_energy(sqrt_s: float, m_f: float) -> None:
+    if not sqrt_s > 2.0 * m_f:
+        raise ParameterError("run.sqrt_s", "must exceed twice the final-state lepton mass", sqrt_s)
+    if m_f < 0.0:
+        raise ParameterError("m_f", "must be >= 0", m_f)
+
+
+def z_factor(sqrt_s: float, z_exchange: bool) -> complex:
+    """chi = s / ((s - M_Z^2 + i M_Z Gamma_Z) s_W^2 c_W^2), the Z/photon propagator-and-coupling ratio
+    (0 without Z exchange). Module docstring (a)."""
+    if not z_exchange:
+        return 0j
+    s = sqrt_s * sqrt_s
+    return s / (complex(s - M_Z * M_Z, M_Z * GAMMA_Z) * _SW2 * _CW2)
+
+
+def born_dsigma_dcos(
+    cos_theta: FloatArray | float, sqrt_s: float, m_f: float = M_MU, z_exchange: bool = False
+) -> FloatArray:
+    """Born dsigma/dcos(theta) [GeV^-2] of e+e- -> l+ l- (l = mu or tau, Q = -1, T3 = -1/2, mass ``m_f``
+    [GeV]); theta is the angle between e- and l- in the CM frame. Module docstring (a); without Z it is
+    next_wave.md 1.3 item 6: 2 pi (alpha^2 beta/4s)[1 + c^2 + (1 - beta^2) sin^2]."""
+    _check_energy(sqrt_s, m_f)
+    c = np.asarray(cos_theta, dtype=np.float64)
+    s = sqrt_s * sqrt_s
+    b2 = 1.0 - 4.0 * m_f * m_f / s
+    b = math.sqrt(b2)
+    chi = z_factor(sqrt_s, z_exchange)
+    gv, ga = (-0.5 + 2.0 * _SW2) / 2.0, -0.25
+    total = np.zeros_like(c)
+    for g_e, eta in ((_GL_E, 1.0), (_GR_E, -1.0)):
+        v = 1.0 + g_e * gv * chi
+        a = g_e * ga * chi
+        total = total + (
+            abs(v) ** 2 * (2.0 - b2 + b2 * c * c)
+            + abs(a) ** 2 * b2 * (1.0 + c * c)
+            + 4.0 * eta * b * c * (v * a.conjugate()).real
+        )
+    return math.pi * ALPHA**2 * b / (4.0 * s) * total
+
+
+# dsigma/dcos is a polynomial of degree 2 in cos: 3-point Gauss-Legendre is exact.
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(3)
+
+
+def born_sigma(sqrt_s: float, m_f: float = M_MU, z_exchange: bool = False) -> float:
+    """Born total cross section [GeV^-2] (exact integral of :func:`born_dsigma_dcos`); without Z it equals
+    (4 pi alpha^2/3s) beta (3 - beta^2)/2 (multiply by constants.GEV2_TO_FB for fb)."""
+    return float(np.sum(_GL_W * born_dsigma_dcos(_GL_X, sqrt_s, m_f, z_exchange)))
+
+
+def forward_backward_asymmetry(sqrt_s: float, m_f: float = M_MU, z_exchange: bool = True) -> float:
+    """A_FB = (sigma(c > 0) - sigma(c < 0))/sigma of the l- relative to the e- direction (0 without Z at tree
+    level). Exact: the odd part of dsigma/dcos is linear in c."""
+    x = 0.5 * (_GL_X + 1.0)  # Gauss-Legendre on [0, 1]
+    w = 0.5 * _GL_W
+    fwd = float(np.sum(w * born_dsigma_dcos(x, sqrt_s, m_f, z_exchange)))
+    bwd = float(np.sum(w * born_dsigma_dcos(-x, sqrt_s, m_f, z_exchange)))
+    return (fwd - bwd) / (fwd + bwd)
+
+
+# ----------------------------------------------------------------------------- HELAS kernels
+@nb.njit(cache=True)
+def _born_msq(p: NDArray, m: float, chi_re: float, chi_im: float) -> NDArray:
+    """Spin-averaged Born |M|^2 (dimensionless) for p (n, 4, 4), photon plus optional Z (chi)."""
+    n = p.shape[0]
+    out = np.empty(n)
+    chi = complex(chi_re, chi_im)
+    gv = (-0.5 + 2.0 * _SW2) / 2.0
+    ga = -0.25
+    e4 = E_CHARGE**4
+    for i in range(n):
+        s = (p[i, 0, 0] + p[i, 1, 0]) ** 2 - (p[i, 0, 1] + p[i, 1, 1]) ** 2
+        s -= (p[i, 0, 2] + p[i, 1, 2]) ** 2 + (p[i, 0, 3] + p[i, 1, 3]) ** 2
+        acc = 0.0
+        for a in range(2):
+            ha = 1 - 2 * a
+            u = ixxxxx(p[i, 0, 0], p[i, 0, 1], p[i, 0, 2], p[i, 0, 3], 0.0, ha, 1)
+            vb = oxxxxx(p[i, 1, 0], p[i, 1, 1], p[i, 1, 2], p[i, 1, 3], 0.0, -ha, -1)
+            je = ffv_current(vb[0], vb[1], vb[2], vb[3], u[0], u[1], u[2], u[3])
+            g_e = _GR_E if ha == 1 else _GL_E  # massless e-: helicity = chirality
+            # muon line coupling: photon (Q_e Q_mu = 1) + Z (g_e chi (gv - ga gamma5) = cl P_L + cr P_R)
+            cl = 1.0 + g_e * chi * (gv + ga)
+            cr = 1.0 + g_e * chi * (gv - ga)
+            for c in range(2):
+                ub = oxxxxx(p[i, 2, 0], p[i, 2, 1], p[i, 2, 2], p[i, 2, 3], m, 1 - 2 * c, 1)
+                for d in range(2):
+                    v = ixxxxx(p[i, 3, 0], p[i, 3, 1], p[i, 3, 2], p[i, 3, 3], m, 1 - 2 * d, -1)
+                    jl = ffv_chiral_current(ub[0], ub[1], ub[2], ub[3], v[0], v[1], v[2], v[3], 1.0, 0.0)
+                    jr = ffv_chiral_current(ub[0], ub[1], ub[2], ub[3], v[0], v[1], v[2], v[3], 0.0, 1.0)
+                    amp = cl * mdot(je[0], je[1], je[2], je[3], jl[0], jl[1], jl[2], jl[3])
+                    amp += cr * mdot(je[0], je[1], je[2], je[3], jr[0], jr[1], jr[2], jr[3])
+                    acc += amp.real**2 + amp.imag**2
+        out[i] = 0.25 * e4 * acc / (s * s)
+    return out
+
+
+def born_msq(p: FloatArray, m_f: float = M_MU, z_exchange: bool = False) -> FloatArray:
+    """Spin-averaged Born |M|^2 (dimensionless) of e- e+ -> l- l+ from HELAS helicity amplitudes, p (n, 4, 4)
+    [GeV] in the layout of the module docstring, at sqrt(s) = (p1 + p2)^2 per event (Z: at ``z_factor`` of that
+    energy). Without Z it equals 8 e^4/s^2 [(p1.q1)(p2.q2) + (p1.q2)(p2.q1) + m^2 p1.p2]."""
+    p = np.ascontiguousarray(p, dtype=np.float64)
+    if z_exchange:
+        roots = np.sqrt(
+            np.maximum((p[:, 0, 0] + p[:, 1, 0]) ** 2 - np.sum((p[:, 0, 1:] + p[:, 1, 1:]) ** 2, 1), 0)
+        )
+        if np.ptp(roots) > 1e-9 * roots.max():
+            raise ParameterError(
+                "p", "Z exchange needs a common sqrt(s) for all events", float(np.ptp(roots))
+            )
+        chi = z_factor(float(roots[0]), True)
+    else:
+        chi = 0j
+    return _born_msq(p, m_f, chi.real, chi.imag)
+
+
+#: Diagram selections of :func:`mumugamma_msq`: initial-state, final-state, both (with interference).
+ISR, FSR, ALL = 1, 2, 3
+
+
+@nb.njit(cache=True)
+def _mmg_event(p: NDArray, m: float, parts: int, gauge_check: bool, out: NDArray) -> None:
+    """32 helicity amplitudes of e- e+ -> mu- mu+ gamma for one event p (5, 4); code bits
+    a | b<<1 | c<<2 | d<<3 | g<<4 (set bit = helicity -1 of e-, e+, mu-, mu+, gamma)."""
+    k = p[4]
+    s = (
+        (p[0, 0] + p[1, 0]) ** 2
+        - (p[0, 1] + p[1, 1]) ** 2
+        - (p[0, 2] + p[1, 2]) ** 2
+        - (p[0, 3] + p[1, 3]) ** 2
+    )
+    sp = (
+        (p[2, 0] + p[3, 0]) ** 2
+        - (p[2, 1] + p[3, 1]) ** 2
+        - (p[2, 2] + p[3, 2]) ** 2
+        - (p[2, 3] + p[3, 3]) ** 2
+    )
+    e3 = E_CHARGE**3
+    pe = p[0] - k  # e- line propagator (flow momentum)
+    pp = k - p[1]  # e+ line
+    pm = p[2] + k  # mu- line
+    pq = -p[3] - k  # mu+ line
+    eps = np.empty((2, 4), dtype=np.complex128)
+    for g in range(2):
+        if gauge_check:
+            for mu in range(4):
+                eps[g, mu] = k[mu] + 0j
+        else:
+            e = vxxxxx(k[0], k[1], k[2], k[3], 0.0, 1 - 2 * g, 1)
+            for mu in range(4):
+                eps[g, mu] = e[mu]
+    jm = np.zeros((4, 4), dtype=np.complex128)  # muon current (c, d)
+    jf = np.zeros((4, 2, 4), dtype=np.complex128)  # muon current with the photon (c, d; g)
+    for c in range(2):
+        ub = oxxxxx(p[2, 0], p[2, 1], p[2, 2], p[2, 3], m, 1 - 2 * c, 1)
+        for d in range(2):
+            v = ixxxxx(p[3, 0], p[3, 1], p[3, 2], p[3, 3], m, 1 - 2 * d, -1)
+            cd = c | (d << 1)
+            j = ffv_current(ub[0], ub[1], ub[2], ub[3], v[0], v[1], v[2], v[3])
+            for mu in range(4):
+                jm[cd, mu] = j[mu]
+            for g in range(2):
+                e0, e1, e2, e3_ = eps[g, 0], eps[g, 1], eps[g, 2], eps[g, 3]
+                uo = fvo(ub[0], ub[1], ub[2], ub[3], e0, e1, e2, e3_, pm[0], pm[1], pm[2], pm[3], m)
+                j1 = ffv_current(uo[0], uo[1], uo[2], uo[3], v[0], v[1], v[2], v[3])
+                vi = fvi(v[0], v[1], v[2], v[3], e0, e1, e2, e3_, pq[0], pq[1], pq[2], pq[3], m)
+                j2 = ffv_current(ub[0], ub[1], ub[2], ub[3], vi[0], vi[1], vi[2], vi[3])
+                for mu in range(4):
+                    jf[cd, g, mu] = j1[mu] + j2[mu]
+    for i in range(32):
+        out[i] = 0.0
+    for a in range(2):
+        u = ixxxxx(p[0, 0], p[0, 1], p[0, 2], p[0, 3], 0.0, 1 - 2 * a, 1)
+        b = 1 - a  # massless e line: e+ helicity opposite to e- (equal helicities give exactly zero)
+        vb = oxxxxx(p[1, 0], p[1, 1], p[1, 2], p[1, 3], 0.0, 1 - 2 * b, -1)
+        je = ffv_current(vb[0], vb[1], vb[2], vb[3], u[0], u[1], u[2], u[3])
+        for g in range(2):
+            e0, e1, e2, e3_ = eps[g, 0], eps[g, 1], eps[g, 2], eps[g, 3]
+            ui = fvi(u[0], u[1], u[2], u[3], e0, e1, e2, e3_, pe[0], pe[1], pe[2], pe[3], 0.0)
+            ji1 = ffv_current(vb[0], vb[1], vb[2], vb[3], ui[0], ui[1], ui[2], ui[3])
+            vo = fvo(vb[0], vb[1], vb[2], vb[3], e0, e1, e2, e3_, pp[0], pp[1], pp[2], pp[3], 0.0)
+            ji2 = ffv_current(vo[0], vo[1], vo[2], vo[3], u[0], u[1], u[2], u[3])
+            j0, jx, jy, jz = ji1[0] + ji2[0], ji1[1] + ji2[1], ji1[2] + ji2[2], ji1[3] + ji2[3]
+            for cd in range(4):
+                amp = 0j
+                if parts & 1:
+                    amp += mdot(j0, jx, jy, jz, jm[cd, 0], jm[cd, 1], jm[cd, 2], jm[cd, 3]) / sp
+                if parts & 2:
+                    amp += (
+                        mdot(
+                            je[0], je[1], je[2], je[3], jf[cd, g, 0], jf[cd, g, 1], jf[cd, g, 2], jf[cd, g, 3]
+                        )
+                        / s
+                    )
+                out[a | (b << 1) | (cd << 2) | (g << 4)] = e3 * amp
+
+
+@nb.njit(cache=True)
+def _mmg_amplitudes(p: NDArray, m: float, parts: int, gauge_check: bool) -> NDArray:
+    n = p.shape[0]
+    out = np.empty((n, 32), dtype=np.complex128)
+    for i in range(n):
+        _mmg_event(p[i], m, parts, gauge_check, out[i])
+    return out
+
+
+@nb.njit(cache=True)
+def _mmg_msq(p: NDArray, m: float, parts: int) -> NDArray:
+    n = p.shape[0]
+    out = np.empty(n)
+    buf = np.empty(32, dtype=np.complex128)
+    for i in range(n):
+        _mmg_event(p[i], m, parts, False, buf)
+        acc = 0.0
+        for h in range(32):
+            acc += buf[h].real ** 2 + buf[h].imag ** 2
+        out[i] = 0.25 * acc
+    return out
+
+
+def _check_parts(parts: int) -> None:
+    if parts not in (ISR, FSR, ALL):
+        raise ParameterError("parts", "must be ISR (1), FSR (2) or ALL (3)", parts)
+
+
+def mumugamma_amplitudes(
+    p: FloatArray, m_mu: float = M_MU, parts: int = ALL, gauge_check: bool = False
+) -> NDArray[np.complex128]:
+    """Helicity amplitudes (n, 32) [GeV^-1] of e- e+ -> mu- mu+ gamma for p (n, 5, 4) [GeV] (module docstring
+    (b)); ``gauge_check`` replaces eps*(k) by k (Ward identity: every amplitude vanishes)."""
+    _check_parts(parts)
+    return _mmg_amplitudes(np.ascontiguousarray(p, dtype=np.float64), m_mu, parts, gauge_check)
+
+
+def mumugamma_msq(p: FloatArray, m_mu: float = M_MU, parts: int = ALL) -> FloatArray:
+    """Spin-summed, beam-averaged |M|^2 [GeV^-2] of e- e+ -> mu- mu+ gamma, p (n, 5, 4) [GeV]; ``parts`` = ISR,
+    FSR or ALL (all four diagrams with interference). Cross section: dsigma = |M|^2 dPhi_3 / (2 s)."""
+    _check_parts(parts)
+    return _mmg_msq(np.ascontiguousarray(p, dtype=np.float64), m_mu, parts)
+
+
+def _dot(a: FloatArray, b: FloatArray) -> FloatArray:
+    return a[..., 0] * b[..., 0] - np.sum(a[..., 1:] * b[..., 1:], axis=-1)
+
+
+def berends_kleiss_msq(p: FloatArray) -> FloatArray:
+    """Massless closed form of the spin-averaged |M|^2 [GeV^-2] of e-(p-) e+(p+) -> mu-(q-) mu+(q+) gamma(k),
+    photon exchange (Berends, Kleiss, De Causmaecker, Gastmans, Troost, Wu, Nucl. Phys. B206 (1982) 61):
+
+        |M|^2 = 2 e^6 [(p+q+)^2 + (p+q-)^2 + (p-q+)^2 + (p-q-)^2] / [(p+p-)(q+q-)] * W,
+        W = (p+p-)/((p+k)(p-k)) + (q+q-)/((q+k)(q-k)) + (p+q+)/((p+k)(q+k)) + (p-q-)/((p-k)(q-k))
+            - (p+q-)/((p+k)(q-k)) - (p-q+)/((p-k)(q+k)),
+
+    (dot products; W = -J^2/2 with J the classical eikonal current, so the soft limit is the eikonal factor
+    times the Born). Valid for m_e = m_mu = 0 only."""
+    pm, pp, qm, qp, k = (p[:, i] for i in range(5))
+    d = _dot
+    x = d(pp, qp) ** 2 + d(pp, qm) ** 2 + d(pm, qp) ** 2 + d(pm, qm) ** 2
+    w = (
+        d(pp, pm) / (d(pp, k) * d(pm, k))
+        + d(qp, qm) / (d(qp, k) * d(qm, k))
+        + d(pp, qp) / (d(pp, k) * d(qp, k))
+        + d(pm, qm) / (d(pm, k) * d(qm, k))
+        - d(pp, qm) / (d(pp, k) * d(qm, k))
+        - d(pm, qp) / (d(pm, k) * d(qp, k))
+    )
+    return 2.0 * E_CHARGE**6 * x / (d(pp, pm) * d(qp, qm)) * w
+
+
+def eikonal_factor(p: FloatArray, m_mu: float = M_MU) -> FloatArray:
+    """Soft-photon eikonal factor e^2 (-J.J) [GeV^-2], J = sum_i eta_i Q_i p_i/(p_i.k), for p (n, 5, 4):
+    |M(mu mu gamma)|^2 -> eikonal x |M(mu mu)|^2 as k -> 0 (Yennie-Frautschi-Suura; massless e, massive mu)."""
+    pm, pp, qm, qp, k = (p[:, i] for i in range(5))
+    # effective charges: incoming e- (+1), incoming e+ (-1), outgoing mu- (-1), outgoing mu+ (+1)
+    j = (
+        pm / _dot(pm, k)[:, None]
+        - pp / _dot(pp, k)[:, None]
+        - qm / _dot(qm, k)[:, None]
+        + qp / _dot(qp, k)[:, None]
+    )
+    return -(E_CHARGE**2) * _dot(j, j)
+
+
+# ----------------------------------------------------------------------------- matching
+@dataclass(frozen=True)
+class RadiativeMatching:
+    """Slicing parameters of the ISR matching (module docstring (c)), CM frame of the hard process.
+
+    omega_min: photon energy below which a photon is unresolved [GeV];
+    theta_c_deg: half-opening of the cones around the beams left to the structure function [deg]."""
+
+    omega_min: float = 0.01
+    theta_c_deg: float = 5.0
+
+    def __post_init__(self) -> None:
+        if not self.omega_min > 0.0:
+            raise ParameterError("matching.omega_min", "must be > 0 GeV", self.omega_min)
+        if not 0.0 < self.theta_c_deg < 90.0:
+            raise ParameterError("matching.theta_c_deg", "must be in (0, 90) deg", self.theta_c_deg)
+
+    @property
+    def cos_c(self) -> float:
+        """cos(theta_c): the ME region is |cos theta_gamma| < cos_c."""
+        return math.cos(math.radians(self.theta_c_deg))
+
+
+#: Region codes returned by :func:`photon_region`.
+REGION_SF, REGION_ME = 0, 1
+
+
+def photon_region(k: FloatArray, matching: RadiativeMatching) -> NDArray[np.int8]:
+    """Which part of the matched calculation a photon k (n, 4) [GeV, CM frame, beams along +-z] belongs to:
+    REGION_ME (1) if E > omega_min and theta > theta_c from both beams, else REGION_SF (0: structure function
+    or soft-virtual factor). Module docstring (c)."""
+    k = np.asarray(k, dtype=np.float64)
+    e = k[:, 0]
+    c = k[:, 3] / np.maximum(np.linalg.norm(k[:, 1:], axis=1), 1e-300)
+    return ((e > matching.omega_min) & (np.abs(c) < matching.cos_c)).astype(np.int8)
+
+
+def isr_beta_full(sqrt_s: float) -> float:
+    """beta = (2 alpha/pi)(ln(s/m_e^2) - 1), the LL exponent of both beams (next_wave.md 3.1; 0.08769)."""
+    return 2.0 * ALPHA / math.pi * (math.log(sqrt_s**2 / M_E**2) - 1.0)
+
+
+def wide_angle_beta(matching: RadiativeMatching) -> float:
+    """beta_wide = (4 alpha/pi) ln cot(theta_c/2): the eikonal ISR spectrum (per d omega/omega) of photons
+    outside both cones (exact for massless electrons: (alpha/4pi^2) int dOmega 2[1/(1-c) + 1/(1+c)])."""
+    return 4.0 * ALPHA / math.pi * math.log(1.0 / math.tan(0.5 * math.radians(matching.theta_c_deg)))
+
+
+def collinear_scale_q2(sqrt_s: float, matching: RadiativeMatching) -> float:
+    """Q_c^2 = s tan^2(theta_c/2) [GeV^2]: the structure-function scale at which
+    beta(Q_c^2) = (2 alpha/pi)(ln(Q_c^2/m_e^2) - 1) = beta - beta_wide (module docstring (c))."""
+    return sqrt_s**2 * math.tan(0.5 * math.radians(matching.theta_c_deg)) ** 2
+
+
+def collinear_beta(sqrt_s: float, matching: RadiativeMatching) -> float:
+    """beta_c = beta(Q_c^2) = isr_beta_full - wide_angle_beta: the exponent to give the structure function."""
+    return 2.0 * ALPHA / math.pi * (math.log(collinear_scale_q2(sqrt_s, matching) / M_E**2) - 1.0)
+
+
+def fsr_beta(sqrt_s: float, m_mu: float = M_MU) -> float:
+    """beta_f = (2 alpha/pi)[(1 + b^2)/(2b) ln((1+b)/(1-b)) - 1]: the soft-photon spectrum (per d omega/omega)
+    of a back-to-back mu+ mu- pair of velocity b, integrated over all photon directions (massive eikonal)."""
+    _check_energy(sqrt_s, m_mu)
+    b = math.sqrt(1.0 - 4.0 * m_mu**2 / sqrt_s**2)
+    return 2.0 * ALPHA / math.pi * ((1.0 + b * b) / (2.0 * b) * math.log((1.0 + b) / (1.0 - b)) - 1.0)
+
+
+def ifi_beta(cos_theta: FloatArray | float) -> FloatArray:
+    """beta_IFI(c) = (4 alpha/pi) ln((1 - c)/(1 + c)): the initial-final interference part of the soft
+    spectrum (massless limit, full solid angle; the cones contribute O(theta_c^2) since it is collinear-finite)."""
+    c = np.asarray(cos_theta, dtype=np.float64)
+    return 4.0 * ALPHA / math.pi * np.log((1.0 - c) / (1.0 + c))
+
+
+def soft_coefficient(
+    cos_theta: FloatArray | float, sqrt_s: float, matching: RadiativeMatching, m_mu: float = M_MU
+) -> FloatArray:
+    """B(c) = beta_wide + beta_f + beta_IFI(c): dN_soft = B d omega / omega for photons outside the cones."""
+    return wide_angle_beta(matching) + fsr_beta(sqrt_s, m_mu) + ifi_beta(cos_theta)
+
+
+def soft_virtual_factor(
+    cos_theta: FloatArray | float,
+    sqrt_s: float,
+    matching: RadiativeMatching,
+    m_mu: float = M_MU,
+    exponentiate: bool = True,
+) -> FloatArray:
+    """K_SV(c): the factor on the Born dsigma/dcos for events without a photon in the ME region (module
+    docstring (c)); c = cos(e-, mu-). O(alpha): 1 + B ln(2 w_min/sqrt s) + const; exponentiated:
+    (2 w_min/sqrt s)^B (1 + const), const = (3/4)(beta_wide + beta_f) + 2 (alpha/pi)(pi^2/3 - 1/2)."""
+    b = soft_coefficient(cos_theta, sqrt_s, matching, m_mu)
+    log_w = math.log(2.0 * matching.omega_min / sqrt_s)
+    if log_w >= 0.0:
+        raise ParameterError("matching.omega_min", "must be below sqrt(s)/2", matching.omega_min)
+    const = 0.75 * (wide_angle_beta(matching) + fsr_beta(sqrt_s, m_mu)) + 2.0 * ALPHA / math.pi * (
+        math.pi**2 / 3.0 - 0.5
+    )
+    if exponentiate:
+        return np.exp(b * log_w) * (1.0 + const)
+    return 1.0 + b * log_w + const
+
+
+# ----------------------------------------------------------------------------- 2 -> 3 phase space
+@nb.njit(cache=True)
+def build_mumugamma(
+    sqrt_s: float, m: float, egam: FloatArray, ang: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Momenta (n, 5, 4) of e- e+ -> mu- mu+ gamma and W_phys = dPhi_3/(d omega dOmega_k dOmega_a) [GeV^0 per
+    GeV per sr^2] from the photon energy omega [GeV] and ang = (cos_k, phi_k, cos_a, phi_a): photon direction in
+    the CM frame, mu- direction in the mu mu rest frame (reached by a pure boost) relative to the photon axis.
+
+    dPhi_3 = omega d omega dOmega_k / (16 pi^3) * |p*| dOmega_a / (16 pi^2 M'),  M'^2 = s - 2 sqrt(s) omega
+    (Byckling-Kajantie; the same measure as phasespace.build_gamma_phi)."""
+    n = egam.shape[0]
+    p = np.zeros((n, 5, 4))
+    w = np.zeros(n)
+    frame = np.empty(4)
+    for i in range(n):
+        put_cm_beams(p[i], sqrt_s)
+        e = egam[i]
+        ck = ang[i, 0]
+        sk = math.sqrt(max(0.0, 1.0 - ck * ck))
+        kx, ky, kz = sk * math.cos(ang[i, 1]), sk * math.sin(ang[i, 1]), ck
+        p[i, 4, 0] = e
+        p[i, 4, 1] = e * kx
+        p[i, 4, 2] = e * ky
+        p[i, 4, 3] = e * kz
+        # orthonormal axes (e1, e2, khat)
+        if abs(kz) < 0.9:
+            ax, ay, az = 0.0, 0.0, 1.0
+        else:
+            ax, ay, az = 1.0, 0.0, 0.0
+        # e1 = normalize(a - (a.k) k), e2 = k x e1
+        dk = ax * kx + ay * ky + az * kz
+        e1x, e1y, e1z = ax - dk * kx, ay - dk * ky, az - dk * kz
+        nn = math.sqrt(e1x * e1x + e1y * e1y + e1z * e1z)
+        e1x, e1y, e1z = e1x / nn, e1y / nn, e1z / nn
+        e2x, e2y, e2z = ky * e1z - kz * e1y, kz * e1x - kx * e1z, kx * e1y - ky * e1x
+        ca = ang[i, 2]
+        sa = math.sqrt(max(0.0, 1.0 - ca * ca))
+        cp, sp = math.cos(ang[i, 3]), math.sin(ang[i, 3])
+        dx = sa * cp * e1x + sa * sp * e2x + ca * kx
+        dy = sa * cp * e1y + sa * sp * e2y + ca * ky
+        dz = sa * cp * e1z + sa * sp * e2z + ca * kz
+        mp = math.sqrt(sqrt_s * sqrt_s - 2.0 * sqrt_s * e)
+        pst = two_body_momentum(mp, m, m)
+        est = math.sqrt(m * m + pst * pst)
+        p[i, 2, 0] = est
+        p[i, 2, 1], p[i, 2, 2], p[i, 2, 3] = pst * dx, pst * dy, pst * dz
+        p[i, 3, 0] = est
+        p[i, 3, 1], p[i, 3, 2], p[i, 3, 3] = -pst * dx, -pst * dy, -pst * dz
+        for mu in range(4):
+            frame[mu] = p[i, 0, mu] + p[i, 1, mu] - p[i, 4, mu]
+        boost_into(p[i, 2], frame, p[i, 2])
+        boost_into(p[i, 3], frame, p[i, 3])
+        w[i] = e / (16.0 * math.pi**3) * pst / (16.0 * math.pi**2 * mp)
+    return p, w
+
+
+@dataclass(frozen=True)
+class MuMuGammaPhaseSpace:
+    """Two-channel map of the ME region of e+e- -> mu+ mu- gamma (module docstring (c)) at fixed sqrt(s).
+
+    Unit point u (n, 6): u0 -> omega, logarithmic on [omega_min, omega_max] (soft 1/omega; ``omega_upper``
+    optionally lowers omega_max); u1 -> cos theta_k;
+    u2 -> phi_k; u3 -> cos a (mu- relative to the photon axis in the mu mu rest frame); u4 -> phi_a; u5 picks the
+    channel.
+    * ``isr`` (probability alpha_isr): cos theta_k with the collinear 1/(1 - c^2) map
+      (:func:`~darkstrahl.gen.phasespace.collinear_cos_map`) within |c| < cos theta_c, cos a flat;
+    * ``fsr``: cos theta_k flat, cos a with density ∝ 1/(1 - b*^2 cos^2 a) (b* the muon velocity in the
+      mu mu frame), which follows q1.k and q2.k = E* omega* (1 -+ b* cos a).
+    The weight is W = dPhi_3 / g_mix(x), g_mix = alpha g_isr + (1 - alpha) g_fsr, so that
+    <f W> = int_ME dPhi_3 f, and sigma = <|M|^2 W> / (2 s).
+    """
+
+    sqrt_s: float
+    matching: RadiativeMatching
+    m_mu: float = M_MU
+    alpha_isr: float = 0.5
+    omega_upper: float | None = None
+
+    def __post_init__(self) -> None:
+        _check_energy(self.sqrt_s, self.m_mu)
+        if not 0.0 <= self.alpha_isr <= 1.0:
+            raise ParameterError("alpha_isr", "must be in [0, 1]", self.alpha_isr)
+        if not self.omega_min < self.omega_max:
+            raise ParameterError("matching.omega_min", "must be below omega_max", self.matching.omega_min)
+
+    @property
+    def omega_min(self) -> float:
+        return self.matching.omega_min
+
+    @property
+    def omega_max(self) -> float:
+        """Upper photon energy [GeV]: the kinematic limit (s - 4 m_mu^2)/(2 sqrt s), or ``omega_upper`` if
+        that is lower (a slice omega_min < omega < omega_upper)."""
+        kin = (self.sqrt_s**2 - 4.0 * self.m_mu**2) / (2.0 * self.sqrt_s)
+        return kin if self.omega_upper is None else min(kin, self.omega_upper)
+
+    def _beta_star(self, omega: FloatArray) -> FloatArray:
+        m2 = self.sqrt_s**2 - 2.0 * self.sqrt_s * omega
+        return np.clip(np.sqrt(np.maximum(1.0 - 4.0 * self.m_mu**2 / m2, 0.0)), 1e-12, 1.0 - 1e-12)
+
+    def generate(self, u: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Momenta (n, 5, 4) [GeV] and weights W (n,) [GeV^2] from unit points u (n, 6)."""
+        u = np.asarray(u, dtype=np.float64)
+        if u.ndim != 2 or u.shape[1] != 6:
+            raise ParameterError("u", "must have shape (n, 6)", u.shape)
+        cmax = self.matching.cos_c
+        omega, _ = log_map(u[:, 0], self.omega_min, self.omega_max)
+        bst = self._beta_star(omega)
+        use_isr = u[:, 5] < self.alpha_isr
+        c_isr, _ = collinear_cos_map(u[:, 1], -cmax, cmax)
+        ck = np.where(use_isr, c_isr, cmax * (2.0 * u[:, 1] - 1.0))
+        ya = np.arctanh(bst)
+        ca_fsr = np.tanh(ya * (2.0 * u[:, 3] - 1.0)) / bst
+        ca = np.where(use_isr, 2.0 * u[:, 3] - 1.0, ca_fsr)
+        ang = np.column_stack([ck, _TWO_PI * u[:, 2], ca, _TWO_PI * u[:, 4]])
+        p, wphys = build_mumugamma(self.sqrt_s, self.m_mu, omega, np.ascontiguousarray(ang))
+        return p, wphys / self.density(omega, ck, ca)
+
+    def density(self, omega: FloatArray, cos_k: FloatArray, cos_a: FloatArray) -> FloatArray:
+        """g_mix per d omega dOmega_k dOmega_a at the physical point (both channels' densities mixed)."""
+        cmax = self.matching.cos_c
+        g_w = 1.0 / (omega * math.log(self.omega_max / self.omega_min))
+        y = 2.0 * math.atanh(cmax)
+        g_ck_isr = 1.0 / ((1.0 - cos_k**2) * y)
+        g_ck_fsr = 1.0 / (2.0 * cmax)
+        bst = self._beta_star(omega)
+        g_ca_fsr = bst / ((1.0 - bst**2 * cos_a**2) * 2.0 * np.arctanh(bst))
+        g_isr = g_ck_isr * 0.5
+        g_fsr = g_ck_fsr * g_ca_fsr
+        return g_w * (self.alpha_isr * g_isr + (1.0 - self.alpha_isr) * g_fsr) / _TWO_PI**2
+
+    def cross_section_fb(self, rng: np.random.Generator, n: int, parts: int = ALL) -> tuple[float, float]:
+        """MC estimate of sigma_ME [fb] in the ME region (no structure function): (mean, standard error)."""
+        from .constants import GEV2_TO_FB
+
+        p, w = self.generate(rng.random((n, 6)))
+        f = mumugamma_msq(p, self.m_mu, parts) * w / (2.0 * self.sqrt_s**2) * GEV2_TO_FB
+        return float(f.mean()), float(f.std(ddof=1) / math.sqrt(n))
