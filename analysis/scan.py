@@ -165,7 +165,7 @@ def build_point(key: PointKey, settings: ScanSettings) -> tuple[PointAnalysis, E
     signal: MultichannelProcess = SignalProcess(
         key.channel, model, sqrt_s=settings.sqrt_s, cuts=settings.cuts
     )
-    if settings.isr.enabled:
+    if settings.isr.active:
         signal = IsrProcess(signal, settings.isr)
     sig_gen = EventGenerator(signal, s_sig, run)
     sig = _generate(sig_gen, settings.n_events)

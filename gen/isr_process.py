@@ -26,6 +26,14 @@ that omx down to 1e-300 survives). Two ISR channels, each combined with every ch
   (the rapidity map of :class:`darkstrahl.gen.isr.IsrSampler`), for hard cross sections that peak near their
   threshold tau_min = s_min/s.
 
+Beam-energy spread (``IsrSettings.spread``, next_wave.md 3 / issue 13): two more coordinates give the
+relative energy deviations d_i = s_i Phi^-1(u_i) of the e- and e+ beams (Gaussian, sigma s_i = sigma_E/E);
+the map's Jacobian and the Gaussian density cancel exactly, so they enter neither J nor W_phys. The hard
+process then runs at s_hat = s (1 - omx1)(1 + d1)(1 - omx2)(1 + d2) with rapidity
+(1/2) ln[(1 - omx1)(1 + d1) / ((1 - omx2)(1 + d2))]; the beams are taken head-on in the nominal
+centre-of-mass frame (the crossing angle makes the spread's direction differ by O(d theta_c) ~ 2e-5 rad).
+Without ISR (``enabled = False``) only the spread coordinates are added.
+
 For numerical stability the singular factor rho(omx1) rho(omx2), rho(omx) = (beta/2) omx^(beta/2 - 1), is
 moved from the structure functions into the channel Jacobians: the maps return J x rho1 rho2 (for
 ``power`` the constant omx_max^beta/2 per beam) and W_phys carries (f/rho)(x1) (f/rho)(x2) W_hard, the
@@ -42,6 +50,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import ndtr, ndtri
 
 from darkstrahl.errors import ParameterError
 
@@ -64,10 +73,18 @@ class IsrSettings:
     enabled: bool = False
     alpha: str = "alpha0"
     delta: float = 1e-4
+    spread: tuple[float, float] = (0.0, 0.0)  #: relative Gaussian spreads sigma_E/E of the e- and e+ beams
 
     def __post_init__(self) -> None:
         if self.alpha not in ISR_ALPHA_SCHEMES:
             raise ParameterError("beams.isr_alpha", f"must be one of {sorted(ISR_ALPHA_SCHEMES)}", self.alpha)
+        if not all(0.0 <= s < 0.1 for s in self.spread):
+            raise ParameterError("beams.energy_spread", "relative spreads must lie in [0, 0.1)", self.spread)
+
+    @property
+    def active(self) -> bool:
+        """Whether anything changes the hard process's energy (ISR or a beam-energy spread)."""
+        return self.enabled or any(s > 0 for s in self.spread)
 
 
 def _power(u: FloatArray, omx_max: float, beta: float) -> tuple[FloatArray, FloatArray]:
@@ -117,7 +134,32 @@ class IsrProcess:
     @cached_property
     def layout(self) -> Layout:
         base = self.hard.layout
-        return replace(base, extra={**base.extra, "isr": True})
+        return replace(base, extra={**base.extra, "isr": self.settings.enabled})
+
+    @property
+    def n_isr(self) -> int:
+        return 2 if self.settings.enabled else 0
+
+    @property
+    def n_spread(self) -> int:
+        return 2 if any(s > 0 for s in self.settings.spread) else 0
+
+    def _spread_x(self, u: FloatArray) -> FloatArray:
+        """Relative energy deviations (n, 2) from unit coordinates (n, 2) (module docstring)."""
+        s = np.array(self.settings.spread)
+        return s * ndtri(np.clip(u, 1e-16, 1.0 - 1e-16))
+
+    def _spread_u(self, d: FloatArray) -> FloatArray:
+        s = np.array(self.settings.spread)
+        return ndtr(np.divide(d, s, out=np.zeros_like(d), where=s > 0))
+
+    def _split(self, x: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+        """omx1, omx2, d1, d2 and the hard process's x from the full x."""
+        n = x.shape[0]
+        ni, ns = self.n_isr, self.n_spread
+        o1, o2 = (x[:, 0], x[:, 1]) if ni else (np.zeros(n), np.zeros(n))
+        d1, d2 = (x[:, ni], x[:, ni + 1]) if ns else (np.zeros(n), np.zeros(n))
+        return o1, o2, d1, d2, x[:, ni + ns :]
 
     def decay(self, batch: EventBatch, rng: np.random.Generator, mode: str) -> EventBatch:
         return self.hard.decay(batch, rng, mode)
@@ -132,7 +174,12 @@ class IsrProcess:
         return self.hard.integrand_and_helicity(p, r)
 
     def summary(self) -> dict[str, Any]:
-        return {**self.hard.summary(), "isr": True, "isr_alpha": self.settings.alpha, "isr_beta": self.beta}
+        out = {**self.hard.summary(), "isr": self.settings.enabled}
+        if self.settings.enabled:
+            out |= {"isr_alpha": self.settings.alpha, "isr_beta": self.beta}
+        if self.n_spread:
+            out["energy_spread_relative"] = list(self.settings.spread)
+        return out
 
     # ------------------------------------------------------------------ phase space
     def _threshold_map(self, side: int, u: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -194,26 +241,38 @@ class IsrProcess:
             return np.stack([u1, u2], axis=1), j1 * j2
         return self._threshold_inverse(int(kind[-1]), omx1, omx2)
 
-    def _rs(self, omx1: FloatArray, omx2: FloatArray) -> tuple[FloatArray, FloatArray]:
+    def _rs(
+        self, omx1: FloatArray, omx2: FloatArray, d1: FloatArray, d2: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
         """sqrt(s_hat) (clipped just above the hard threshold) and whether the point is above it."""
         one_minus_tau = omx1 + omx2 - omx1 * omx2
-        rs = self.sqrt_s * np.sqrt(1.0 - one_minus_tau)
+        rs = self.sqrt_s * np.sqrt((1.0 - one_minus_tau) * (1.0 + d1) * (1.0 + d2))
         thr = self.hard.phase_space.threshold
         above = rs > thr * (1.0 + 1e-9)
         return np.where(above, rs, thr * (1.0 + 1e-9)), above
 
     def _channel(self, kind: str, hard: Channel) -> Channel:
+        ni, ns = self.n_isr, self.n_spread
+
         def to_x(u: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
-            o1, o2, j = self._isr_x(kind, u[:, :2])
-            r, _ = self._rs(o1, o2)
-            xh, jh = hard.to_x(u[:, 2:], r)
-            return np.column_stack([o1, o2, xh]), j * jh
+            n = u.shape[0]
+            if ni:
+                o1, o2, j = self._isr_x(kind, u[:, :2])
+            else:
+                o1, o2, j = np.zeros(n), np.zeros(n), np.ones(n)
+            d = self._spread_x(u[:, ni : ni + ns]) if ns else np.zeros((n, 2))
+            r, _ = self._rs(o1, o2, d[:, 0], d[:, 1])
+            xh, jh = hard.to_x(u[:, ni + ns :], r)
+            parts = ([o1, o2] if ni else []) + ([d[:, 0], d[:, 1]] if ns else [])
+            return np.column_stack([*parts, xh]), j * jh
 
         def from_x(x: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
-            ui, j = self._isr_u(kind, x[:, 0], x[:, 1])
-            r, _ = self._rs(x[:, 0], x[:, 1])
-            uh, jh = hard.from_x(x[:, 2:], r)
-            return np.column_stack([ui, uh]), j * jh
+            o1, o2, d1, d2, xh = self._split(x)
+            ui, j = self._isr_u(kind, o1, o2) if ni else (np.empty((x.shape[0], 0)), np.ones(x.shape[0]))
+            us = self._spread_u(np.column_stack([d1, d2])) if ns else np.empty((x.shape[0], 0))
+            r, _ = self._rs(o1, o2, d1, d2)
+            uh, jh = hard.from_x(xh, r)
+            return np.column_stack([ui, us, uh]), j * jh
 
         return Channel(f"isr_{kind}:{hard.name}", to_x, from_x)
 
@@ -222,26 +281,29 @@ class IsrProcess:
         hard = self.hard.phase_space
 
         def builder(x: FloatArray, ang: FloatArray) -> tuple[FloatArray, FloatArray]:
-            o1, o2 = x[:, 0], x[:, 1]
-            rs, above = self._rs(o1, o2)
-            p, w = hard.build(x[:, 2:], ang, rs)
-            w = w * self._f_over_rho(o1) * self._f_over_rho(o2) * above
-            p = boost_z(p, 0.5 * (np.log1p(-o1) - np.log1p(-o2)))
+            o1, o2, d1, d2, xh = self._split(x)
+            rs, above = self._rs(o1, o2, d1, d2)
+            p, w = hard.build(xh, ang, rs)
+            if self.n_isr:
+                w = w * self._f_over_rho(o1) * self._f_over_rho(o2)
+            w = w * above
+            p = boost_z(p, 0.5 * (np.log1p(-o1) + np.log1p(d1) - np.log1p(-o2) - np.log1p(d2)))
             # the incoming beams exactly (x_i E_beam along +-z), not via the boost; points below the hard
             # threshold (weight 0) keep the boosted beams of the clipped s_hat, so that momentum balances
             half = 0.5 * self.sqrt_s
-            e1, e2 = half * (1.0 - o1[above]), half * (1.0 - o2[above])
+            e1 = half * (1.0 - o1[above]) * (1.0 + d1[above])
+            e2 = half * (1.0 - o2[above]) * (1.0 + d2[above])
             zero = np.zeros_like(e1)
             p[above, 0] = np.column_stack([e1, zero, zero, e1])
             p[above, 1] = np.column_stack([e2, zero, zero, -e2])
             return p, w
 
-        channels = tuple(
-            self._channel(kind, c) for kind in ("power", "threshold1", "threshold2") for c in hard.channels
-        )
+        kinds = ("power", "threshold1", "threshold2") if self.n_isr else ("none",)
+        channels = tuple(self._channel(kind, c) for kind in kinds for c in hard.channels)
+        extra = self.n_isr + self.n_spread
         return PhaseSpace(
-            2 + hard.ndim,
-            2 + hard.nx,
+            extra + hard.ndim,
+            extra + hard.nx,
             channels,
             builder,
             cos_range=hard.cos_range,

@@ -145,3 +145,25 @@ def test_isr_settings_refuse_unknown_alpha() -> None:
 
     with pytest.raises(ParameterError, match="beams.isr_alpha"):
         IsrSettings(enabled=True, alpha="alpha_mz")
+
+
+def test_beam_energy_spread_sampled_in_the_hard_process() -> None:
+    """beams.energy_spread = true: each event's e- and e+ carry Gaussian energy deviations with the
+    SuperKEKB sigma_E/E (5.13 MeV / 7 GeV, 2.375 MeV / 4 GeV), so sqrt(s_hat) spreads by
+    (sqrt(s)/2) sqrt(r1^2 + r2^2) = 4.9 MeV, combined with ISR when it is on."""
+    from darkstrahl.gen.generator import make_generator
+    from darkstrahl.runcard import build, load_card
+
+    sets = ["beams.energy_spread=true", "beams.isr=false", "run.n_points=20000", "run.n_pilot=10000"]
+    card = load_card("b1", sets)
+    proc = build.process(card)
+    r1, r2 = proc.settings.spread
+    assert r1 == pytest.approx(5.13e-3 / 7.004, rel=1e-3) and r2 == pytest.approx(2.375e-3 / 4.002, rel=1e-3)
+    batch = next(make_generator(proc, 6, build.run_settings(card)).unweighted(20_000))
+    p = batch.momenta
+    rs = 2.0 * np.sqrt(p[:, 0, 0] * p[:, 1, 0])
+    expected = 0.5 * proc.sqrt_s * math.hypot(r1, r2)
+    assert np.std(rs) == pytest.approx(expected, rel=0.05)
+    assert np.mean(rs) == pytest.approx(proc.sqrt_s, abs=5 * expected / math.sqrt(len(rs)))
+    np.testing.assert_allclose(p[:, 2:5].sum(axis=1), p[:, :2].sum(axis=1), atol=1e-12)  # phi chi chibar
+    assert build.detector(card).beams.spread_her == 0.0  # no second spread in the CM -> lab transform

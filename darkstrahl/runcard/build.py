@@ -50,18 +50,29 @@ def sqrt_s(card: Card) -> float:
     return beams(card).sqrt_s if value is None else value
 
 
+def beam_effects(card: Card, isr: bool | None = None) -> IsrSettings:
+    """ISR (``beams.isr``, ``isr_alpha``) and the beam-energy spread sampled in the hard process
+    (``beams.energy_spread``: the preset's sigma_E/E of both beams)."""
+    b = card["beams"]
+    bm = beams(card)
+    spread = (bm.spread_her / bm.e_her, bm.spread_ler / bm.e_ler)
+    return IsrSettings(enabled=b["isr"] if isr is None else isr, alpha=b["isr_alpha"], spread=spread)
+
+
 def process(card: Card, isr: bool | None = None) -> Process:
     """The process named by ``process.name`` (through :mod:`darkstrahl.gen.registry`), convoluted with
-    initial-state radiation when ``beams.isr`` (or ``isr``) is true."""
+    initial-state radiation (``beams.isr`` or ``isr``) and the beam-energy spread
+    (``beams.energy_spread``)."""
     hard = build_process(ProcessRequest(card["process"]["name"], sqrt_s(card), card.values))
-    b = card["beams"]
-    if not (b["isr"] if isr is None else isr):
+    effects = beam_effects(card, isr)
+    if not effects.active:
         return hard
     if hard.sampling != "multichannel":
         raise CardError(
-            f"beams.isr: the flat phase-space process {hard.name!r} has no ISR; set beams.isr = false"
+            f"beams.isr / beams.energy_spread: the flat phase-space process {hard.name!r} has neither "
+            "(set them to false)"
         )
-    return IsrProcess(hard, IsrSettings(enabled=True, alpha=b["isr_alpha"]))  # type: ignore[arg-type]
+    return IsrProcess(hard, effects)  # type: ignore[arg-type]
 
 
 def cuts(card: Card) -> GenerationCuts:
@@ -95,10 +106,12 @@ def pdg_map(card: Card) -> dict[int, int]:
 
 
 def detector(card: Card) -> Belle2:
-    """The :class:`~darkstrahl.detector.belle2.Belle2` model of ``[detector]`` and ``[beams]``."""
+    """The :class:`~darkstrahl.detector.belle2.Belle2` model of ``[detector]`` and ``[beams]``. The
+    beam-energy spread is sampled in the hard process (:func:`beam_effects`), so the detector's CM -> lab
+    transform is the nominal one (no second, independent spread)."""
     d = card["detector"]
     return Belle2(
-        beams=beams(card),
+        beams=dataclasses.replace(beams(card), spread_her=0.0, spread_ler=0.0),
         region=region(d["region"], d["r_in"], d["r_out"]),
         vertex_mode=d["vertex_mode"],
         resolution=d["resolution"],
@@ -130,7 +143,7 @@ def scan_settings(card: Card) -> ScanSettings:
             np.logspace(math.log10(a["theta_min"]), math.log10(a["theta_max"]), a["theta_points"])
         ),
         seed=card["run"]["seed"],
-        isr=IsrSettings(enabled=card["beams"]["isr"], alpha=card["beams"]["isr_alpha"]),
+        isr=beam_effects(card),
     )
 
 
