@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .constants import ALPHA, GEV2_TO_FB, M_MU
 from .model import DarkModel
-from .widths import ap_widths, kallen
+from .widths import ap_widths, kallen_open
 
 FloatArray = NDArray[np.float64]
 
@@ -24,18 +24,18 @@ def sigma_ee_to_vh_GeV2(s: ArrayLike, gv2: float, g_hVV: float, m_V: float, m_h:
         sigma = gv2 g_hVV^2 |k| (|k|^2 + 3 m_V^2) / (24 pi sqrt(s) m_V^2 (s - m_V^2)^2)
 
     ``gv2`` is g_V^2 + g_A^2 of the e e V vertex (for the A': (eps e)^2), ``g_hVV`` the VVh vertex
-    i g_hVV g^{mu nu} [GeV], |k| the V momentum in the centre-of-mass frame. Zero below threshold.
+    i g_hVV g^{mu nu} [GeV], |k| the V momentum in the centre-of-mass frame. Exactly zero below threshold,
+    sqrt(s) < m_V + m_h (:func:`~.widths.kallen_open`).
     """
     s = np.asarray(s, dtype=np.float64)
-    lam = np.clip(kallen(s, m_V**2, m_h**2), 0.0, None)
-    k = np.sqrt(lam) / (2.0 * np.sqrt(s))
-    return (
-        gv2
-        * g_hVV**2
-        * k
-        * (k * k + 3.0 * m_V**2)
-        / (24.0 * math.pi * np.sqrt(s) * m_V**2 * (s - m_V**2) ** 2)
+    lam = kallen_open(s, m_V**2, m_h**2)
+    open_ = lam > 0.0  # implies s > (m_V + m_h)^2 > m_V^2: the denominators below are safe
+    safe_s = np.where(open_, s, (m_V + m_h + 1.0) ** 2)
+    k = np.sqrt(lam) / (2.0 * np.sqrt(safe_s))
+    value = gv2 * g_hVV**2 * k * (k * k + 3.0 * m_V**2) / (
+        24.0 * math.pi * np.sqrt(safe_s) * m_V**2 * (safe_s - m_V**2) ** 2
     )
+    return np.where(open_, value, 0.0)
 
 
 def sigma_ap_phi_fb(model: DarkModel, sqrt_s: float) -> float:

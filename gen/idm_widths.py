@@ -37,7 +37,7 @@ from .width_tables import darkcast_hadron_width_eps1
 from .widths import (
     PhiWidths,
     ap_sm_width_eps1,
-    kallen,
+    kallen_open,
     phi_sm_widths_sin1,
     scalar_to_offshell_vector_pair,
 )
@@ -139,7 +139,7 @@ def ap_to_chi1chi2(m_Ap: ArrayLike, m1: float, m2: float, g_chi: float) -> Float
     """
     m = np.asarray(m_Ap, dtype=np.float64)
     x1, x2 = np.square(m1 / m), np.square(m2 / m)
-    lam = np.clip(kallen(1.0, x1, x2), 0.0, None)
+    lam = kallen_open(1.0, x1, x2)
     bracket = 1.0 - 0.5 * (x1 + x2) - 0.5 * np.square(x1 - x2) + 3.0 * np.sqrt(x1 * x2)
     return np.where(m > m1 + m2, g_chi**2 * m / (12.0 * math.pi) * np.sqrt(lam) * bracket, 0.0)
 
@@ -333,7 +333,7 @@ def chi2_to_chi1_vector_width(m2: float, m1: float, qsq: ArrayLike, g_chi: float
         |p| = lam^{1/2}(m2^2, m1^2, q^2)/(2 m2);  zero for q >= m2 - m1.
     """
     qsq = np.asarray(qsq, dtype=np.float64)
-    p = np.sqrt(np.clip(kallen(m2 * m2, m1 * m1, qsq), 0.0, None)) / (2.0 * m2)
+    p = np.sqrt(kallen_open(m2 * m2, m1 * m1, qsq)) / (2.0 * m2)
     closed = np.clip((m2 - m1) ** 2 - qsq, 0.0, None)
     return g_chi**2 * p * closed * ((m1 + m2) ** 2 + 2.0 * qsq) / (8.0 * math.pi * m2 * m2 * qsq)
 

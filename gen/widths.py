@@ -40,6 +40,20 @@ def kallen(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> FloatArray:
     return a * a + b * b + c * c - 2.0 * (a * b + a * c + b * c)
 
 
+def kallen_open(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> FloatArray:
+    """lambda(a, b, c) of a two-body channel with masses^2 a -> (b, c) (or b + c -> a): the Kallen function
+    where the channel is open, sqrt(a) >= sqrt(b) + sqrt(c), and exactly 0 elsewhere (units^2, shape of the
+    broadcast inputs).
+
+    Clipping lambda at 0 is not enough: lambda = (a - (sqrt b + sqrt c)^2)(a - (sqrt b - sqrt c)^2) is positive
+    again for sqrt(a) < |sqrt(b) - sqrt(c)| (issue 12 item 1: e+e- -> A' phi far below threshold).
+    """
+    a, b, c = (np.asarray(x, dtype=np.float64) for x in (a, b, c))
+    lam = kallen(a, b, c)
+    root = np.sqrt(np.clip(b, 0.0, None)) + np.sqrt(np.clip(c, 0.0, None))
+    return np.where((np.sqrt(np.clip(a, 0.0, None)) >= root) & (lam > 0.0), lam, 0.0)
+
+
 def vector_to_fermions(m_V: ArrayLike, coupling: float, m_f: float) -> FloatArray:
     """Gamma(V -> f fbar) [GeV] for a pure vector coupling ``coupling`` (physics.md section 1):
 
@@ -69,7 +83,7 @@ def scalar_to_vectors(m_S: float, g: float, q1sq: ArrayLike, q2sq: ArrayLike) ->
     """
     q1sq = np.asarray(q1sq, dtype=np.float64)
     q2sq = np.asarray(q2sq, dtype=np.float64)
-    p = np.sqrt(np.clip(kallen(m_S**2, q1sq, q2sq), 0.0, None)) / (2.0 * m_S)
+    p = np.sqrt(kallen_open(m_S**2, q1sq, q2sq)) / (2.0 * m_S)
     dot = 0.5 * (m_S**2 - q1sq - q2sq)
     return p * g**2 / (8.0 * math.pi * m_S**2) * (2.0 + dot**2 / (q1sq * q2sq))
 
@@ -80,7 +94,7 @@ def vector_to_scalar_vector(m_V: float, g: float, m_S: float, qsq: ArrayLike) ->
     |k| g^2 / (24 pi m_V^2) [2 + (P.q)^2 / (m_V^2 q^2)],  P.q = (m_V^2 + q^2 - m_S^2)/2.
     """
     qsq = np.asarray(qsq, dtype=np.float64)
-    k = np.sqrt(np.clip(kallen(m_V**2, m_S**2, qsq), 0.0, None)) / (2.0 * m_V)
+    k = np.sqrt(kallen_open(m_V**2, m_S**2, qsq)) / (2.0 * m_V)
     pq = 0.5 * (m_V**2 + qsq - m_S**2)
     return k * g**2 / (24.0 * math.pi * m_V**2) * (2.0 + pq**2 / (m_V**2 * qsq))
 
