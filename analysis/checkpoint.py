@@ -97,6 +97,10 @@ class Checkpoint:
         with atomic_output(self.path(res.key), force=True) as fh:
             json.dump(record, fh)
 
+    def count_valid(self, keys: list[PointKey]) -> int:
+        """How many of ``keys`` have a valid stored result (what a resumed scan reuses)."""
+        return sum(self.load(k) is not None for k in keys)
+
     def load(self, key: PointKey) -> PointResult | None:
         """The stored result of ``key`` if its file is complete, intact and made with this card; else None."""
         path = self.path(key)

@@ -34,10 +34,15 @@ class SchedulerConfig:
     walltime: str = "01:00:00"
     extra_directives: tuple[str, ...] = field(default_factory=tuple)
     local_directory: str | None = None
+    connect_timeout: float = 30.0  #: seconds to wait for a dask scheduler before giving up
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise DarkstrahlError(f"scheduler.kind: must be one of {list(KINDS)}, got {self.kind!r}")
+        if self.workers < 0:
+            raise DarkstrahlError(
+                f"--workers / analysis.workers: must be >= 0 (0: all cores), got {self.workers}"
+            )
         if self.kind == "dask" and not self.address:
             raise DarkstrahlError("scheduler.address: a dask scheduler needs its address (tcp://host:8786)")
 
@@ -87,7 +92,14 @@ def make_executor(cfg: SchedulerConfig) -> Iterator[tuple[Executor, str]]:
         return
     distributed = _dask()
     if cfg.kind == "dask":
-        with distributed.Client(cfg.address) as client:
+        try:
+            client = distributed.Client(cfg.address, timeout=cfg.connect_timeout)
+        except (OSError, TimeoutError) as exc:  # refused, unknown host, or no answer within the timeout
+            raise DarkstrahlError(
+                f"scheduler.address: cannot reach the dask scheduler {cfg.address!r} within "
+                f"{cfg.connect_timeout:g} s ({type(exc).__name__})"
+            ) from None
+        with client:
             yield client.get_executor(), f"dask scheduler {cfg.address}"
         return
     cluster = jobqueue_cluster(cfg)

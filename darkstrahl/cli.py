@@ -1,7 +1,11 @@
 """The ``darkstrahl`` command line.
 
 Every subcommand reads a run card (a built-in name or a path) with optional ``--set`` overrides.
-Errors caused by the input print one line on stderr and exit with code 2.
+Errors caused by the input (and file-system problems: unwritable directories, missing files) print one line on
+stderr and exit with code 2; Ctrl-C exits with 130 and SIGTERM with 143 (darkstrahl.signals), after
+deleting the
+partial output file. Output paths and free disk space are checked before any integration
+(darkstrahl.preflight).
 """
 
 from __future__ import annotations
@@ -17,6 +21,16 @@ from darkstrahl.errors import CardError, DarkstrahlError
 from darkstrahl.gen.event_stream import Generator
 from darkstrahl.progress import ProgressBar
 from darkstrahl.runcard import Card, build, builtin_cards, explain, load_card
+from darkstrahl.signals import EXIT_SIGINT, EXIT_SIGTERM, Terminated, terminate_as_interrupt
+
+
+def _load(args: argparse.Namespace) -> Card:
+    """The card of ``args`` with its overrides, checked by the physics guards (runcard/guards.py)."""
+    from darkstrahl.runcard import guards
+
+    card = load_card(args.card, args.overrides)
+    guards.check(card)
+    return card
 
 
 def _add_card_args(p: argparse.ArgumentParser) -> None:
@@ -34,7 +48,7 @@ def _add_card_args(p: argparse.ArgumentParser) -> None:
 def _cmd_info(args: argparse.Namespace) -> int:
     from darkstrahl.info import format_summary, summary
 
-    card = load_card(args.card, args.overrides)
+    card = _load(args)
     info = summary(build.model(card), build.sqrt_s(card))
     print(json.dumps(info, indent=2) if args.json else format_summary(info))
     return 0
@@ -43,7 +57,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 def _generator(args: argparse.Namespace) -> tuple[Card, int, Generator]:
     from darkstrahl.gen.generator import make_generator
 
-    card = load_card(args.card, args.overrides)
+    card = _load(args)
     seed = card["run"]["seed"] if args.seed is None else args.seed
     if seed < 0:
         raise CardError("--seed: must be >= 0")
@@ -100,22 +114,24 @@ def _cmd_xsec(args: argparse.Namespace) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from darkstrahl.events_out import EventWriterConfig, write_events
+    from darkstrahl.events_out import EventWriterConfig, particles_per_event, write_events
+    from darkstrahl.preflight import check_output_file
 
-    card = load_card(args.card, args.overrides)
+    card = _load(args)
     out = card["output"]
     path = args.output or out["path"]
     if path is None:
         raise CardError("output.path: no output file (give -o FILE or set output.path)")
-    if Path(path).exists() and not args.force:
-        raise CardError(f"output file {path!r} exists: refusing to overwrite (use --force)")
     seed = card["run"]["seed"] if args.seed is None else args.seed
     if seed < 0:
         raise CardError("--seed: must be >= 0")
     n = card["run"]["n_events"] if args.n is None else args.n
     if n <= 0:
         raise CardError("-n: the number of events must be > 0")
-    config = EventWriterConfig.from_card(card, fmt=args.format, frame=args.frame)
+    config = EventWriterConfig.from_card(card, fmt=args.format, frame=args.frame, path=path)
+    checked = check_output_file(path, args.force, n, particles_per_event(card))
+    for note in checked.notes():
+        print(f"darkstrahl: {note}", file=sys.stderr)
     summary = write_events(card, path, n, seed, config, force=args.force, progress=ProgressBar)
     print(summary)
     return 0
@@ -131,8 +147,12 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     from darkstrahl.analysis.executors import jobqueue_cluster, make_executor
     from darkstrahl.analysis.output import write_record, write_tables
     from darkstrahl.analysis.scan import run_scan
+    from darkstrahl.analysis.scan_dir import ScanDirectory
+    from darkstrahl.preflight import check_scan_dir
 
-    card = load_card(args.card, args.overrides)
+    card = _load(args)
+    if args.workers is not None and args.workers < 0:
+        raise CardError(f"--workers: must be >= 0 (0: all cores), got {args.workers}")
     settings = build.scan_settings(card)
     keys = build.scan_keys(card)
     sched = build.scheduler(card, address=args.scheduler, workers=args.workers)
@@ -148,8 +168,18 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     if args.output is None:
         raise CardError("-o: the scan needs an output directory")
     outdir = Path(args.output)
-    outdir.mkdir(parents=True, exist_ok=True)
+    check_scan_dir(outdir)
+    scan_dir = ScanDirectory(outdir, build.scan_hash(card), card.source)
+    for note in scan_dir.claim(force=args.force):
+        print(f"darkstrahl: {note}", file=sys.stderr)
     checkpoint = Checkpoint(outdir, build.scan_hash(card))
+    reused = checkpoint.count_valid(keys)
+    if reused:
+        print(
+            f"darkstrahl: resuming the scan in {str(outdir)!r}: {reused} of {len(keys)} tasks reused from "
+            f"{checkpoint.directory}",
+            file=sys.stderr,
+        )
     start = time.perf_counter()
     if sched.kind == "local" and (sched.workers or os.cpu_count() or 1) <= 1:
         where = "1 local process"
@@ -216,6 +246,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         ],
     }
     files.append(write_record(outdir, record))
+    scan_dir.finish(files)
     print(f"scan: {len(keys)} tasks in {wall:.1f} s on {where}; wrote {len(files)} files to {outdir}")
     return 0
 
@@ -281,6 +312,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the batch job script of a slurm/htcondor [scheduler] and exit",
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="reuse an output directory written by a scan of another card (its old results are deleted)",
+    )
     p.set_defaults(func=_cmd_scan)
 
     p = sub.add_parser("cards", help="list the built-in run cards")
@@ -293,16 +329,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``darkstrahl`` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        with terminate_as_interrupt():
+            return args.func(args)
     except DarkstrahlError as exc:
-        print(f"darkstrahl: error: {exc}", file=sys.stderr)
+        print(f"darkstrahl: error: {_one_line(str(exc))}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except OSError as exc:  # the file system or the network refused (after the pre-flight checks)
+        where = f": {exc.filename!r}" if exc.filename else ""
+        print(f"darkstrahl: error: {exc.strerror or _one_line(str(exc))}{where}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as exc:
         note = ""
         if args.command == "scan":
             note = " (finished scan tasks are kept: run the same command to resume)"
-        print(f"darkstrahl: interrupted{note}; no partial output file is left", file=sys.stderr)
-        return 130
+        what, code = (
+            ("terminated (SIGTERM)", EXIT_SIGTERM)
+            if isinstance(exc, Terminated)
+            else ("interrupted", EXIT_SIGINT)
+        )
+        print(f"darkstrahl: {what}{note}; no partial output file is left", file=sys.stderr)
+        return code
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line (TOML parser messages and the like span several)."""
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -36,10 +36,16 @@ class EventWriterConfig:
     pdg_map: tuple[tuple[int, int], ...] = ()
 
     @classmethod
-    def from_card(cls, card: Card, fmt: str | None = None, frame: str | None = None) -> EventWriterConfig:
+    def from_card(
+        cls, card: Card, fmt: str | None = None, frame: str | None = None, path: str | Path | None = None
+    ) -> EventWriterConfig:
+        """The card's [output] with the CLI choices on top; without ``fmt``, a ``path`` ending in ``.hepmc``,
+        ``.hepmc3`` (optionally ``.gz``) selects HepMC3, else ``output.format`` holds."""
         out = card["output"]
+        name = str(path or "").lower().removesuffix(".gz")
+        by_suffix = "hepmc3" if name.endswith((".hepmc", ".hepmc3")) else None
         return cls(
-            fmt=fmt or out["format"],
+            fmt=fmt or by_suffix or out["format"],
             frame=frame or out["frame"],
             weighted=out["weighted"],
             force_region=out["force_region"],
@@ -79,6 +85,13 @@ def event_stream(
                 batch = dataclasses.replace(batch, momenta=rec.lab_momenta, frame="lab")
                 photons = None if photons is None else transform(photons, rec.cm_to_lab)
         yield batch, vertices, photons
+
+
+def particles_per_event(card: Card) -> int:
+    """Upper bound of the particle lines of one event of the card (pre-flight file-size estimate): the
+    process's slots, two decay products per long-lived particle and the two ISR photons of HepMC3."""
+    layout = build.process(card).layout
+    return len(layout) + 2 * len(layout.long_lived) + 2
 
 
 def write_events(

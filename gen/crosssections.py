@@ -32,8 +32,12 @@ def sigma_ee_to_vh_GeV2(s: ArrayLike, gv2: float, g_hVV: float, m_V: float, m_h:
     open_ = lam > 0.0  # implies s > (m_V + m_h)^2 > m_V^2: the denominators below are safe
     safe_s = np.where(open_, s, (m_V + m_h + 1.0) ** 2)
     k = np.sqrt(lam) / (2.0 * np.sqrt(safe_s))
-    value = gv2 * g_hVV**2 * k * (k * k + 3.0 * m_V**2) / (
-        24.0 * math.pi * np.sqrt(safe_s) * m_V**2 * (safe_s - m_V**2) ** 2
+    value = (
+        gv2
+        * g_hVV**2
+        * k
+        * (k * k + 3.0 * m_V**2)
+        / (24.0 * math.pi * np.sqrt(safe_s) * m_V**2 * (safe_s - m_V**2) ** 2)
     )
     return np.where(open_, value, 0.0)
 

@@ -45,7 +45,8 @@ def kallen_open(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> FloatArray:
     where the channel is open, sqrt(a) >= sqrt(b) + sqrt(c), and exactly 0 elsewhere (units^2, shape of the
     broadcast inputs).
 
-    Clipping lambda at 0 is not enough: lambda = (a - (sqrt b + sqrt c)^2)(a - (sqrt b - sqrt c)^2) is positive
+    Clipping lambda at 0 is not enough: lambda = (a - (sqrt b + sqrt c)^2)(a - (sqrt b - sqrt c)^2) is
+    positive
     again for sqrt(a) < |sqrt(b) - sqrt(c)| (issue 12 item 1: e+e- -> A' phi far below threshold).
     """
     a, b, c = (np.asarray(x, dtype=np.float64) for x in (a, b, c))

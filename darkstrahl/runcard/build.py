@@ -177,6 +177,7 @@ def scheduler(card: Card, address: str | None = None, workers: int | None = None
         walltime=sc["walltime"],
         extra_directives=tuple(d for d in sc["extra_directives"] if d),
         local_directory=sc["local_directory"],
+        connect_timeout=sc["connect_timeout"],
     )
 
 

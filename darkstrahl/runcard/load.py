@@ -114,8 +114,17 @@ def builtin_cards() -> dict[str, str]:
 def read_card_text(name_or_path: str | Path) -> tuple[str, str]:
     """(source label, TOML text) of a card file or a built-in card name."""
     path = Path(name_or_path)
+    if path.is_dir():
+        raise CardError(f"card {str(path)!r} is a directory, not a card file")
     if path.is_file():
-        return str(path), path.read_text()
+        try:
+            return str(path), path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CardError(
+                f"card {str(path)!r}: not UTF-8 text (byte {exc.start}); save it as UTF-8"
+            ) from None
+        except OSError as exc:
+            raise CardError(f"card {str(path)!r}: cannot be read ({exc.strerror})") from None
     name = str(name_or_path).lower().removesuffix(".toml")
     entry = resources.files("darkstrahl.cards").joinpath(f"{name}.toml")
     if entry.is_file():
@@ -136,5 +145,10 @@ def load_card(name_or_path: str | Path, overrides: Iterable[str] = ()) -> Card:
     overrides = tuple(overrides)
     for item in overrides:
         section, key, value = parse_override(item)
-        raw.setdefault(section, {})[key] = value
+        table = raw.setdefault(section, {})
+        if not isinstance(table, dict):
+            raise CardError(
+                f"{source}: [{section}] must be a table of keys, got {table!r} (override {item!r})"
+            )
+        table[key] = value
     return validate(raw, source=source, text=text, overrides=overrides)

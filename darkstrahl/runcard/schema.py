@@ -154,7 +154,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "general": Key(
             bool,
             False,
-            "allow a point outside the benchmark hierarchy (m_Ap > 2 m_chi + m_phi, m_phi < m_chi)",
+            "allow a point outside the benchmark hierarchy (m_Ap > 2 m_chi + m_phi, m_phi < m_chi), "
+            "Gamma_A'/m_A' > 0.5 and 0.1 < eps < 1 (runcard/guards.py)",
         ),
     },
     "process": {
@@ -190,6 +191,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "that sets only that width)",
             "GeV",
             _positive,
+        ),
+        "ap_width_free": Key(
+            bool,
+            False,
+            "allow process.ap_width below 0.1 x the physical A' width (runcard/guards.py)",
         ),
         "photon_alpha": Key(
             str,
@@ -351,6 +357,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
             choices=KINDS,
         ),
         "address": Key(str, None, "dask scheduler address (kind = dask), e.g. tcp://host:8786"),
+        "connect_timeout": Key(
+            float, 30.0, "seconds to wait for the dask scheduler before the scan gives up", "s", _positive
+        ),
         "jobs": Key(int, 10, "batch jobs to start (slurm, htcondor)", "", _positive_int),
         "queue": Key(str, None, "batch queue / partition (slurm)"),
         "cores": Key(int, 1, "cores per batch job", "", _positive_int),

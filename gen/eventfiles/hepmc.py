@@ -6,13 +6,16 @@ particle of the layout (status 2 when decayed) decays at its displaced vertex, g
 (x, y, z, c t) in mm in the frame of the momenta, one per long-lived slot (the detector step supplies them:
 :meth:`darkstrahl.detector.belle2.Belle2.simulate`). Units GeV and mm; the event
 weight is in pb (sigma x event weight for unweighted events, as in the LHE files); the run carries the
-cross section.
+cross section. A path ending in ``.gz`` is gzip-compressed (pyhepmc reads it back transparently).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import contextlib
+import gzip
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from numpy.typing import NDArray
 
@@ -51,7 +54,7 @@ def write_hepmc3(
         run.tools = [("darkstrahl", info.version, "dark Higgs-strahlung at Belle II")]
         run.weight_names = ["Default"]
         sigma_pb = info.sigma_fb * FB_TO_PB
-        with hep.io.WriterAscii(str(tmp), run) as writer:
+        with _ascii_writer(hep, tmp, run, compressed=str(path).endswith(".gz")) as writer:
             for chunk in chunks:
                 batch, vertices = chunk[0], chunk[1]
                 photons = chunk[2] if len(chunk) > 2 else None
@@ -59,6 +62,29 @@ def write_hepmc3(
                     writer.write(event)
                 count += len(batch)
     return count
+
+
+@contextlib.contextmanager
+def _ascii_writer(hep, tmp: Path, run, compressed: bool) -> Iterator[Any]:
+    """pyhepmc's ASCII writer on ``tmp``; gzip-compressed (level 1, no time stamp, so the same card and seed
+    give the same bytes, as for LHE) when ``compressed`` (a path ending in .gz, issue 12 item 6)."""
+    if not compressed:
+        with hep.io.WriterAscii(str(tmp), run) as writer:
+            yield writer
+        return
+    from pyhepmc._core import pyiostream
+
+    with (
+        open(tmp, "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=1, mtime=0) as gz,
+    ):
+        ios = pyiostream(gz)
+        writer = hep.io.WriterAscii(ios, run)
+        try:
+            yield writer
+        finally:
+            writer.close()
+            ios.flush()
 
 
 def _events(
