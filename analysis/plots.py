@@ -35,6 +35,26 @@ def _label(ax: plt.Axes, lumi_ab: float) -> None:
     )
 
 
+#: Benchmark styles: B1 and B2 share m_phi = m_A'/6, so their sigma(m_phi) curves coincide up to BR(A' -> chi
+#: chibar); B1 is drawn wide and underneath, B2/B3 thinner on top, each with its own marker, so both stay visible.
+BENCH_STYLE = {"B1": {"lw": 3.5, "marker": "o", "zorder": 2}, "B2": {"lw": 1.5, "marker": "s", "zorder": 3}}
+BENCH_STYLE["B3"] = {"lw": 1.5, "marker": "^", "zorder": 3}
+
+
+def _legend(ax: plt.Axes, **kw: object) -> None:
+    """A legend when the axes hold labelled artists, else a note that there is nothing to show (no
+    matplotlib "No artists with labels" warning, issue 12 item 6)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**kw)
+    else:
+        ax.text(0.5, 0.5, "no results in this scan", transform=ax.transAxes, ha="center", color="0.5")
+
+
+def _finite(values: Sequence[float]) -> bool:
+    """True if any value is finite (a curve with none draws nothing and must have no legend entry)."""
+    return bool(np.isfinite(np.asarray(values, dtype=float)).any())
+
+
 def _save(fig: plt.Figure, outdir: Path, name: str) -> list[Path]:
     fig.tight_layout()
     paths = [outdir / f"{name}.{ext}" for ext in ("png", "pdf")]
@@ -66,13 +86,16 @@ def plot_cross_sections(
                     [r.sigma_err_fb for r in rs],
                     ls=ls,
                     color=f"C{k}",
+                    mfc="none",
+                    ms=5,
                     label=f"{bench} {CHANNEL_LABEL[channel]}",
+                    **BENCH_STYLE.get(bench, {}),
                 )
     ax.set_yscale("log")
     ax.set_xlabel(r"$m_\phi$ [GeV]")
     ax.set_ylabel(r"$\sigma$ [fb]")
     ax.set_title(rf"total cross sections, $\epsilon$ = {eps:g}")
-    ax.legend(fontsize=7)
+    _legend(ax, fontsize=7)
     _label(ax, lumi_ab)
     return _save(fig, outdir, "cross_sections")
 
@@ -151,7 +174,7 @@ def plot_reach(
         for k, bench in enumerate(BENCHMARKS):
             rs = _by(results, bench, channel)
             for j, n_b in enumerate(n_bs):
-                if rs:
+                if rs and _finite([r.eps_reach[n_b] for r in rs]):
                     ax.plot(
                         [r.key.m_Ap for r in rs],
                         [r.eps_reach[n_b] for r in rs],
@@ -163,7 +186,7 @@ def plot_reach(
         ax.set_xlabel(r"$m_{A'}$ [GeV]")
         ax.set_ylabel(r"$\epsilon$ reach (95 % CL expected)")
         ax.set_title(f"{CHANNEL_LABEL[channel]}, $\\theta$ = {theta:g}")
-        ax.legend(fontsize=7)
+        _legend(ax, fontsize=7)
         _label(ax, lumi_ab)
     paths += _save(fig, outdir, "reach_eps")
     fig, axes = plt.subplots(1, 2, figsize=(13, 5))
@@ -176,6 +199,8 @@ def plot_reach(
                 m = [r.key.m_Ap for r in rs]
                 lo = np.array([r.theta_region[n_b][0] for r in rs])
                 hi = np.array([r.theta_region[n_b][1] for r in rs])
+                if not (_finite(lo) and _finite(hi)):
+                    continue  # no excluded region at any mass: nothing drawn, so no legend entry
                 ax.fill_between(m, lo, hi, color=f"C{k}", alpha=0.25 if j == 0 else 0.1)
                 ax.plot(m, lo, color=f"C{k}", ls=("-", "--", ":")[j % 3], label=f"{bench}, $N_b$ = {n_b:g}")
                 ax.plot(m, hi, color=f"C{k}", ls=("-", "--", ":")[j % 3])
@@ -183,7 +208,7 @@ def plot_reach(
         ax.set_xlabel(r"$m_{A'}$ [GeV]")
         ax.set_ylabel(r"excluded $\theta$ (95 % CL expected)")
         ax.set_title(f"{CHANNEL_LABEL[channel]}, $\\epsilon$ = {eps:g}")
-        ax.legend(fontsize=7)
+        _legend(ax, fontsize=7)
         _label(ax, lumi_ab)
     paths += _save(fig, outdir, "reach_theta")
     return paths
@@ -217,6 +242,6 @@ def plot_reach_ratio(results: Sequence[PointResult], outdir: Path, lumi_ab: floa
     ax.plot([], [], "k:", label="cut and count (fixed window)")
     ax.set_xlabel(r"$m_{A'}$ [GeV]")
     ax.set_ylabel(rf"$\epsilon$ reach ($N_b$ = {large:g}) / ($N_b$ = {small:g})")
-    ax.legend(fontsize=7)
+    _legend(ax, fontsize=7)
     _label(ax, lumi_ab)
     return _save(fig, outdir, "reach_ratio")

@@ -149,8 +149,10 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     from darkstrahl.analysis.scan import run_scan
     from darkstrahl.analysis.scan_dir import ScanDirectory
     from darkstrahl.preflight import check_scan_dir
+    from darkstrahl.runcard import guards
 
     card = _load(args)
+    guards.check_scan(card)
     if args.workers is not None and args.workers < 0:
         raise CardError(f"--workers: must be >= 0 (0: all cores), got {args.workers}")
     settings = build.scan_settings(card)

@@ -125,6 +125,7 @@ def write_events(
         card_text=card.text + "".join(f"\n# --set {o}" for o in card.overrides) + f"\n# seed = {seed}",
         version=__version__,
         frame=config.frame,
+        beam_momenta=(tuple(beams.p_her), tuple(beams.p_ler)) if config.frame == "lab" else None,
     )
     with bar(n, "generate") as b:
         stream = event_stream(card, n, seed, config, gen, b.update)

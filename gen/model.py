@@ -136,9 +136,9 @@ class DarkModel:
 
         Extra keyword arguments set the other fields (g_chi, eps, theta, q_Phi, q_chi, ...).
         """
-        key = name.upper()
+        key = name  # upper case only, as in run cards (issue 12 item 6: one rule for the API and cards)
         if key not in BENCHMARKS:
-            raise ParameterError("benchmark", f"must be one of {sorted(BENCHMARKS)}", name)
+            raise ParameterError("benchmark", f"must be one of {sorted(BENCHMARKS)} (upper case)", name)
         if isinstance(m_Ap, bool) or not isinstance(m_Ap, (int, float)) or not m_Ap > 0:
             raise ParameterError("m_Ap", "mass must be > 0 GeV", m_Ap)
         r_chi, r_phi = BENCHMARKS[key]

@@ -134,6 +134,21 @@ def check_pdg_ids(card: Card) -> None:
         raise ParameterError("output.pdg_chi/pdg_phi/pdg_Ap", "must be three different ids", tuple(ids))
 
 
+def check_scan(card: Card) -> None:
+    """``analysis.m_phi_max`` within the phi width table of ``model.phi_widths`` (5.13 GeV for the default):
+    beyond it every mass point would be refused by the model."""
+    from darkstrahl.gen.width_tables import phi_hadron_table
+
+    lo, hi = phi_hadron_table(card["model"]["phi_widths"]).m_range
+    value = card["analysis"]["m_phi_max"]
+    if value > hi:
+        raise ParameterError(
+            "analysis.m_phi_max",
+            f"must be <= {hi:g} GeV, the end of the phi width table {card['model']['phi_widths']!r}",
+            value,
+        )
+
+
 def check(card: Card) -> None:
     """Every guard of this module; raises the first violation."""
     check_couplings(card)

@@ -386,7 +386,14 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "m_Ap_max": Key(
             float, None, "scan: last m_A' (default: the m_phi limit or the kinematic limit)", "GeV", _positive
         ),
-        "m_phi_max": Key(float, 1.25, "scan: largest m_phi (the width tables' validity)", "GeV", _positive),
+        "m_phi_max": Key(
+            float,
+            1.25,
+            "scan: largest m_phi of the mass grid (the reference study's range; the phi width tables, and so "
+            "model.m_phi, reach 5.13 GeV)",
+            "GeV",
+            _positive,
+        ),
         "n_b": Key(
             list,
             _SCAN["n_b"],

@@ -52,6 +52,9 @@ class RunInfo:
     card_text: str = ""
     version: str = ""
     frame: str = "cm"
+    #: lab-frame beam four-momenta (E, px, py, pz) [GeV] of e- and e+ when they do not run along z (crossing
+    #: angle): written in the header, since <init> holds only the beam energies EBMUP (issue 12 item 6)
+    beam_momenta: tuple[tuple[float, ...], tuple[float, ...]] | None = None
 
 
 def _mapped(ids: NDArray, pdg_map: Mapping[int, int]) -> NDArray:
@@ -165,10 +168,21 @@ def header(info: RunInfo) -> bytes:
     e1, e2 = info.beam_energies
     sigma_pb = info.sigma_fb * FB_TO_PB
     card = info.card_text.replace("]]>", "]]]]><![CDATA[>")
+    beams = ""
+    if info.beam_momenta is not None:
+        lines = "".join(
+            f'<beam id="{pid}" E="{p[0]:.16e}" px="{p[1]:.16e}" py="{p[2]:.16e}" pz="{p[3]:.16e}"/>\n'
+            for pid, p in zip((11, -11), info.beam_momenta, strict=True)
+        )
+        beams = (
+            "<!-- <init> gives the beam energies EBMUP only (beams along +-z by the LHE convention); the beams "
+            "of this file cross at these lab-frame momenta [GeV], as in the events -->\n"
+            f'<beams frame="{info.frame}">\n{lines}</beams>\n'
+        )
     text = (
         '<LesHouchesEvents version="3.0">\n<header>\n'
         f'<darkstrahl version="{info.version}" process="{info.process}" frame="{info.frame}">\n'
-        f"<card><![CDATA[\n{card}\n]]></card>\n</darkstrahl>\n</header>\n<init>\n"
+        f"{beams}<card><![CDATA[\n{card}\n]]></card>\n</darkstrahl>\n</header>\n<init>\n"
         f" 11 -11 {e1:.16e} {e2:.16e} 0 0 0 0 {4 if info.weighted else 3} 1\n"
         f" {sigma_pb:.16e} {info.sigma_err_fb * FB_TO_PB:.16e} {sigma_pb:.16e} {info.lprup}\n"
         f'<generator name="darkstrahl" version="{info.version}">'
