@@ -36,7 +36,8 @@ def _label(ax: plt.Axes, lumi_ab: float) -> None:
 
 
 #: Benchmark styles: B1 and B2 share m_phi = m_A'/6, so their sigma(m_phi) curves coincide up to BR(A' -> chi
-#: chibar); B1 is drawn wide and underneath, B2/B3 thinner on top, each with its own marker, so both stay visible.
+#: chibar); B1 is drawn wide and underneath, B2/B3 thinner on top, each with its own marker, so both stay
+#: visible.
 BENCH_STYLE = {"B1": {"lw": 3.5, "marker": "o", "zorder": 2}, "B2": {"lw": 1.5, "marker": "s", "zorder": 3}}
 BENCH_STYLE["B3"] = {"lw": 1.5, "marker": "^", "zorder": 3}
 

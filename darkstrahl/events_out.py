@@ -22,6 +22,7 @@ from darkstrahl.gen.eventfiles.lhe import RunInfo, write_lhe
 from darkstrahl.gen.events import EventBatch
 from darkstrahl.gen.generator import make_generator
 from darkstrahl.gen.isr_process import isr_photons
+from darkstrahl.gen.streams import DETECTOR_BLOCK, substream
 from darkstrahl.runcard import Card, build
 
 
@@ -64,27 +65,54 @@ def event_stream(
     """Batches in the requested frame, with the decay vertices (n, L, 4) = (x, y, z, c t) [mm] of the L
     long-lived slots in that frame when the detector step runs (HepMC3 output, a forced region or the lab
     frame); event weights x P(region) when forced; with ISR the two collinear photons (n, 2, 4) in that
-    frame."""
+    frame.
+
+    The detector step runs on blocks of :data:`~darkstrahl.gen.streams.DETECTOR_BLOCK` events with the
+    sub-stream
+    ("detector", block index); a last partial block is padded to the full size (copies of its last event) and
+    trimmed, and the step without smearing draws fixed-size arrays only, so the vertices of the first N
+    events do
+    not depend on the total ``n`` (issue 12 item 7)."""
     det: Belle2 = build.detector(card)
     if config.force_region != "none":
         det = dataclasses.replace(det, region=region(config.force_region), vertex_mode="sample")
     need_detector = config.fmt == "hepmc3" or config.force_region != "none" or config.frame == "lab"
     isr = bool(gen.process.layout.extra.get("isr"))
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,)))  # detector stream of this seed
     events = gen.weighted(n, progress) if config.weighted else gen.unweighted(n, progress)
-    for batch in events:
+    if need_detector:
+        events = _blocks(events, DETECTOR_BLOCK)
+    for k, batch in enumerate(events):
         vertices = photons = None
         if isr:  # the two collinear photons (CM frame), written by HepMC3 only
             photons = isr_photons(batch.momenta[:, :2], batch.sqrt_s)
         if need_detector:
-            rec = dataclasses.replace(det, resolution="none").simulate(batch, rng)
-            vertices = rec.vertices_lab if config.frame == "lab" else rec.vertices_cm
+            n_real = len(batch)
+            padded = batch.select(np.minimum(np.arange(DETECTOR_BLOCK), n_real - 1))  # fixed-size draws
+            rec = dataclasses.replace(det, resolution="none").simulate(padded, substream(seed, "detector", k))
+            vertices = (rec.vertices_lab if config.frame == "lab" else rec.vertices_cm)[:n_real]
             if config.force_region != "none":
-                batch = dataclasses.replace(batch, weights=batch.weights * rec.region_weight)
+                batch = dataclasses.replace(batch, weights=batch.weights * rec.region_weight[:n_real])
             if config.frame == "lab":
-                batch = dataclasses.replace(batch, momenta=rec.lab_momenta, frame="lab")
-                photons = None if photons is None else transform(photons, rec.cm_to_lab)
+                batch = dataclasses.replace(batch, momenta=rec.lab_momenta[:n_real], frame="lab")
+                cm_to_lab = rec.cm_to_lab if rec.cm_to_lab.ndim == 2 else rec.cm_to_lab[:n_real]
+                photons = None if photons is None else transform(photons, cm_to_lab)
         yield batch, vertices, photons
+
+
+def _blocks(batches: Iterator[EventBatch], size: int) -> Iterator[EventBatch]:
+    """The events of ``batches`` re-cut into blocks of exactly ``size`` (the last one may be shorter)."""
+    pending: list[EventBatch] = []
+    count = 0
+    for batch in batches:
+        pending.append(batch)
+        count += len(batch)
+        while count >= size:
+            joined = EventBatch.concatenate(pending) if len(pending) > 1 else pending[0]
+            yield joined.select(slice(0, size))
+            pending = [joined.select(slice(size, None))] if len(joined) > size else []
+            count -= size
+    if count:
+        yield EventBatch.concatenate(pending) if len(pending) > 1 else pending[0]
 
 
 def particles_per_event(card: Card) -> int:

@@ -11,6 +11,11 @@ fraction ``max_overweight`` of the pilot cross section in their excess sum(w - w
 w > w_max is accepted and carries the weight w / w_max (> 1), so the sample stays unbiased; the fraction of
 such events and of the cross section they carry above w_max are reported in :attr:`Generator.stats`.
 Readers that force unit weights (basf2) see that fraction as a bias.
+
+Random numbers (:mod:`.streams`): the hard process uses the root stream in blocks of fixed size (the sampler's
+batch for unweighted events, ``chunk_size`` for weighted ones); the decays of the events of hard block k
+use the
+sub-stream ("decay", k). So the first N events of a run do not depend on the total number requested.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from darkstrahl.errors import ParameterError
 from .events import EventBatch
 from .process import Process
 from .sampler import Estimate, SamplerSettings
+from .streams import substream
 
 Progress = Callable[[int], None]
 
@@ -96,9 +102,17 @@ class Generator:
 
     process: Process
     settings: RunSettings
+    seed: int | np.random.SeedSequence
     rng: np.random.Generator
     sigma: Estimate | None
     stats: GenerationStats
+    _block: int = 0  #: index of the next hard-process event block (its decays use the sub-stream of it)
+
+    def _next_block_rng(self) -> np.random.Generator:
+        """The decay sub-stream of the next hard-process event block."""
+        rng = substream(self.seed, "decay", self._block)
+        self._block += 1
+        return rng
 
     def cross_section(self, progress: Progress | None = None) -> Estimate:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -132,26 +146,28 @@ class Generator:
         st = self.stats
         chunk = self.settings.chunk_size
         produced = 0
-        pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        pending: list[EventBatch] = []
         n_pending = 0
         while produced < n:
             p_all, w, hel_all = self._draw(self.batch_size)
+            decay_rng = self._next_block_rng()
             st.n_trials += w.size
             st.sum_w += float(w.sum())
             st.sum_w2 += float((w * w).sum())
             st.sum_excess += float(np.maximum(w - st.w_max, 0.0).sum())
             acc = self.rng.random(w.size) * st.w_max < w
             if np.any(acc):
-                pending.append((p_all[acc], np.maximum(w[acc] / st.w_max, 1.0), hel_all[acc]))
+                ww = np.maximum(w[acc] / st.w_max, 1.0)
+                pending.append(self._finish(p_all[acc], ww, False, hel_all[acc], decay_rng))
                 n_pending += int(acc.sum())
             while n_pending >= chunk or (n_pending > 0 and produced + n_pending >= n):
                 take = min(chunk, n - produced)
-                p, ww, hh = (np.concatenate([item[j] for item in pending]) for j in range(3))
-                pending = [(p[take:], ww[take:], hh[take:])] if p.shape[0] > take else []
-                n_pending = p.shape[0] - take if p.shape[0] > take else 0
-                batch = self._finish(p[:take], ww[:take], weighted=False, helicities=hh[:take])
+                joined = EventBatch.concatenate(pending) if len(pending) > 1 else pending[0]
+                pending = [joined.select(slice(take, None))] if len(joined) > take else []
+                n_pending = len(joined) - take if len(joined) > take else 0
+                batch = joined.select(slice(0, take))
                 st.n_accepted += take
-                st.n_overweight += int(np.count_nonzero(ww[:take] > 1.0))
+                st.n_overweight += int(np.count_nonzero(batch.weights > 1.0))
                 produced += take
                 if progress is not None:
                     progress(take)
@@ -164,18 +180,28 @@ class Generator:
         self.cross_section(progress)
 
     def weighted(self, n: int, progress: Progress | None = None) -> Iterator[EventBatch]:
-        """Yield ``n`` weighted events in chunks; weights in fb with mean = sigma."""
+        """Yield ``n`` weighted events in chunks; weights in fb with mean = sigma. The hard process is
+        drawn in
+        full blocks of ``chunk_size`` (the last one trimmed), so the first events do not depend on ``n``."""
         self.prepare_weighted(progress)
-        for m in split(n, self.settings.chunk_size):
-            p, w, hel = self._draw(m)
+        block = self.settings.chunk_size
+        for m in split(n, block):
+            p, w, hel = self._draw(block)
+            batch = self._finish(p, w, True, hel, self._next_block_rng())
             if progress is not None:
                 progress(m)
-            yield self._finish(p, w, weighted=True, helicities=hel)
+            yield batch if m == block else batch.select(slice(0, m))
 
     def _finish(
-        self, momenta: np.ndarray, weights: np.ndarray, weighted: bool, helicities: np.ndarray
+        self,
+        momenta: np.ndarray,
+        weights: np.ndarray,
+        weighted: bool,
+        helicities: np.ndarray,
+        decay_rng: np.random.Generator,
     ) -> EventBatch:
-        """An event batch of the process's layout, then the process's decays."""
+        """An event batch of the process's layout, then the process's decays (random numbers of
+        ``decay_rng``, the decay sub-stream of the hard block the events come from)."""
         proc = self.process
         sigma = self.sigma or Estimate(float("nan"), float("nan"), 0)
         batch = EventBatch.from_momenta(
@@ -187,7 +213,7 @@ class Generator:
             weighted=weighted,
             info={"sigma_fb": sigma.mean, "sigma_err_fb": sigma.error},
         )
-        return proc.decay(batch, self.rng, self.settings.decays)
+        return proc.decay(batch, decay_rng, self.settings.decays)
 
 
 def split(n: int, size: int) -> list[int]:

@@ -123,7 +123,9 @@ class FlatGenerator(Generator):
     def __init__(self, process: FlatProcess, seed: int, settings: RunSettings | None = None) -> None:
         self.process = process
         self.settings = settings or RunSettings(decays="none")
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
+        self._block = 0
         self.sigma: Estimate | None = None
         self.volume: Estimate | None = None
         self.stats = GenerationStats()

@@ -33,7 +33,9 @@ class EventGenerator(Generator):
     def __init__(self, process: MultichannelProcess, seed: int, settings: RunSettings | None = None) -> None:
         self.process = process
         self.settings = settings or RunSettings()
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
+        self._block = 0
         self.sampler = MultiChannelSampler(
             process.phase_space, process.integrand, self.rng, self.settings.sampler
         )

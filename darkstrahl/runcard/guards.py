@@ -139,7 +139,7 @@ def check_scan(card: Card) -> None:
     beyond it every mass point would be refused by the model."""
     from darkstrahl.gen.width_tables import phi_hadron_table
 
-    lo, hi = phi_hadron_table(card["model"]["phi_widths"]).m_range
+    hi = phi_hadron_table(card["model"]["phi_widths"]).m_range[1]
     value = card["analysis"]["m_phi_max"]
     if value > hi:
         raise ParameterError(

@@ -175,8 +175,8 @@ def header(info: RunInfo) -> bytes:
             for pid, p in zip((11, -11), info.beam_momenta, strict=True)
         )
         beams = (
-            "<!-- <init> gives the beam energies EBMUP only (beams along +-z by the LHE convention); the beams "
-            "of this file cross at these lab-frame momenta [GeV], as in the events -->\n"
+            "<!-- <init> gives the beam energies EBMUP only (beams along +-z by the LHE convention); "
+            "the beams of this file cross at these lab-frame momenta [GeV], as in the events -->\n"
             f'<beams frame="{info.frame}">\n{lines}</beams>\n'
         )
     text = (
