@@ -172,24 +172,30 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     outdir = Path(args.output)
     check_scan_dir(outdir)
     scan_dir = ScanDirectory(outdir, build.scan_hash(card), card.source)
-    for note in scan_dir.claim(force=args.force):
-        print(f"darkstrahl: {note}", file=sys.stderr)
-    checkpoint = Checkpoint(outdir, build.scan_hash(card))
-    reused = checkpoint.count_valid(keys)
-    if reused:
-        print(
-            f"darkstrahl: resuming the scan in {str(outdir)!r}: {reused} of {len(keys)} tasks reused from "
-            f"{checkpoint.directory}",
-            file=sys.stderr,
-        )
+
+    def run(executor: object) -> list:
+        """Claim the directory (after the executor is up: an unreachable scheduler leaves nothing behind),
+        report what a resumed scan reuses, run the tasks."""
+        for note in scan_dir.claim(force=args.force):
+            print(f"darkstrahl: {note}", file=sys.stderr)
+        checkpoint = Checkpoint(outdir, build.scan_hash(card))
+        reused = checkpoint.count_valid(keys)
+        if reused:
+            print(
+                f"darkstrahl: resuming the scan in {str(outdir)!r}: {reused} of {len(keys)} tasks reused from "
+                f"{checkpoint.directory}",
+                file=sys.stderr,
+            )
+        with ProgressBar(len(keys), "scan") as bar:
+            return run_scan(keys, settings, executor=executor, progress=bar.update, checkpoint=checkpoint)
+
     start = time.perf_counter()
     if sched.kind == "local" and (sched.workers or os.cpu_count() or 1) <= 1:
         where = "1 local process"
-        with ProgressBar(len(keys), "scan") as bar:
-            results = run_scan(keys, settings, progress=bar.update, checkpoint=checkpoint)
+        results = run(None)
     else:
-        with make_executor(sched) as (executor, where), ProgressBar(len(keys), "scan") as bar:
-            results = run_scan(keys, settings, executor=executor, progress=bar.update, checkpoint=checkpoint)
+        with make_executor(sched) as (executor, where):
+            results = run(executor)
     workers = where
     wall = time.perf_counter() - start
     files = write_tables(outdir, results, settings)

@@ -134,7 +134,12 @@ def test_cli_scan_resumes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert main(args) == 0  # every task is loaded from its checkpoint
     assert {p: p.stat().st_mtime_ns for p in (tmp_path / "tasks").glob("*.json")} == stamps
     assert (tmp_path / "efficiency_table.csv").read_bytes() == first
-    assert main([*args, "--set", "analysis.luminosity=20.0"]) == 0  # a changed card recomputes
+    changed = [*args, "--set", "analysis.luminosity=20.0"]
+    assert main(changed) == 2  # another card in the same directory: refused (issue 12 item 5) ...
+    assert "holds a scan of another card" in capsys.readouterr().err
+    assert (
+        main([*changed, "--force"]) == 0
+    )  # ... unless --force, which deletes the old results and recomputes
     assert {p: p.stat().st_mtime_ns for p in (tmp_path / "tasks").glob("*.json")} != stamps
     capsys.readouterr()
 
