@@ -28,8 +28,8 @@ TINY_SCAN = [
     "--set=analysis.channels=['phi']",
     "--set=analysis.m_Ap_min=4.5",
     "--set=analysis.m_Ap_max=4.8",
-    "--set=analysis.n_events=2000",
-    "--set=analysis.theta_points=5",
+    "--set=analysis.n_events=500",
+    "--set=analysis.theta_points=3",
     "--set=analysis.workers=1",
     "--set=detector.n_copies=5",
 ]
@@ -244,28 +244,39 @@ def _parts(root: Path) -> list[Path]:
 
 def test_sigterm_and_sigkill_during_generate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """SIGTERM: exit 143, one line, neither the output nor its temporary file left. SIGKILL: the hidden
-    .part file stays; the next run writing to the same place removes it and says so."""
-    out = tmp_path / "big.lhe"
-    argv = ["generate", "b1", "-n", "3000000", "-o", str(out), *FAST_GEN, "--set=run.chunk_size=1000"]
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        proc = _start(argv, tmp_path)
-        _wait_for(lambda: bool(_parts(tmp_path)), proc)
-        proc.send_signal(sig)
-        _, err = proc.communicate(timeout=60)
-        if sig == signal.SIGTERM:
-            assert proc.returncode == 143, err
-            lines = [x for x in err.splitlines() if x.startswith("darkstrahl:")]
-            assert lines == ["darkstrahl: terminated (SIGTERM); no partial output file is left"], err
-            assert _files(tmp_path) == set()
-        else:
-            assert proc.returncode == -signal.SIGKILL
-            orphans = _parts(tmp_path)
-            assert len(orphans) == 1 and orphans[0].name.startswith(".big.lhe.")
+    .part file stays; the next run writing to the same place removes it and says so. (Both runs at once.)"""
+    term, kill = tmp_path / "term", tmp_path / "kill"
+    procs = {}
+    for d in (term, kill):
+        d.mkdir()
+        argv = [
+            "generate",
+            "b1",
+            "-n",
+            "3000000",
+            "-o",
+            str(d / "big.lhe"),
+            *FAST_GEN,
+            "--set=run.chunk_size=1000",
+        ]
+        procs[d] = _start(argv, d)
+    for d, sig in ((term, signal.SIGTERM), (kill, signal.SIGKILL)):
+        _wait_for(lambda d=d: bool(_parts(d)), procs[d])
+        procs[d].send_signal(sig)
+    _, err = procs[term].communicate(timeout=60)
+    assert procs[term].returncode == 143, err
+    lines = [x for x in err.splitlines() if x.startswith("darkstrahl:")]
+    assert lines == ["darkstrahl: terminated (SIGTERM); no partial output file is left"], err
+    assert _files(term) == set()
+    procs[kill].communicate(timeout=60)
+    assert procs[kill].returncode == -signal.SIGKILL
+    orphans = _parts(kill)
+    assert len(orphans) == 1 and orphans[0].name.startswith(".big.lhe.")
     # the next run to the same place: removes the orphan, reports it, writes its file
-    assert main(["generate", "b1", "-n", "5", "-o", str(out), *FAST_GEN]) == 0
+    assert main(["generate", "b1", "-n", "5", "-o", str(kill / "big.lhe"), *FAST_GEN]) == 0
     err = capsys.readouterr().err
     assert "temporary file of an earlier run that was killed" in err
-    assert _files(tmp_path) == {"big.lhe"}
+    assert _files(kill) == {"big.lhe"}
 
 
 def test_signals_during_scan_and_corrupted_checkpoints(
@@ -273,21 +284,18 @@ def test_signals_during_scan_and_corrupted_checkpoints(
 ) -> None:
     """SIGTERM during a scan: exit 143, no temporary file. SIGKILL: the next run removes orphaned temporary
     files, resumes and says what it reused; corrupted checkpoints are recomputed, not trusted."""
-    out = tmp_path / "scan"
+    term, out = tmp_path / "term", tmp_path / "scan"
     argv = ["scan", "reference_study", "-o", str(out), *TINY_SCAN]
-    marker = out / ".darkstrahl_scan.json"
-    proc = _start(argv, tmp_path)
-    _wait_for(marker.exists, proc)
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 143, err
+    procs = {d: _start(["scan", "reference_study", "-o", str(d), *TINY_SCAN], tmp_path) for d in (term, out)}
+    for d, sig in ((term, signal.SIGTERM), (out, signal.SIGKILL)):
+        _wait_for((d / ".darkstrahl_scan.json").exists, procs[d])
+        procs[d].send_signal(sig)
+    _, err = procs[term].communicate(timeout=60)
+    assert procs[term].returncode == 143, err
     assert "terminated (SIGTERM)" in err and "run the same command to resume" in err
+    procs[out].communicate(timeout=60)
+    assert procs[out].returncode == -signal.SIGKILL
     assert _parts(tmp_path) == []
-
-    proc = _start(argv, tmp_path)
-    _wait_for(marker.exists, proc)
-    proc.send_signal(signal.SIGKILL)
-    proc.communicate(timeout=60)
     # what a SIGKILL during a checkpoint write leaves: a temporary file of a process that no longer exists
     orphan = out / "tasks" / ".B1_4.5000_phi.json.999999999.abcdefgh.part"
     orphan.write_text("{")
