@@ -182,8 +182,8 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         reused = checkpoint.count_valid(keys)
         if reused:
             print(
-                f"darkstrahl: resuming the scan in {str(outdir)!r}: {reused} of {len(keys)} tasks reused from "
-                f"{checkpoint.directory}",
+                f"darkstrahl: resuming the scan in {str(outdir)!r}: {reused} of {len(keys)} tasks "
+                f"reused from {checkpoint.directory}",
                 file=sys.stderr,
             )
         with ProgressBar(len(keys), "scan") as bar:

@@ -42,17 +42,18 @@ def kallen(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> FloatArray:
 
 def kallen_open(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> FloatArray:
     """lambda(a, b, c) of a two-body channel with masses^2 a -> (b, c) (or b + c -> a): the Kallen function
-    where the channel is open, sqrt(a) >= sqrt(b) + sqrt(c), and exactly 0 elsewhere (units^2, shape of the
-    broadcast inputs).
+    where the channel is open, sqrt(a) > sqrt(b) + sqrt(c), and exactly 0 elsewhere (units^2, shape of the
+    broadcast inputs; negative b, c count as 0).
 
     Clipping lambda at 0 is not enough: lambda = (a - (sqrt b + sqrt c)^2)(a - (sqrt b - sqrt c)^2) is
-    positive
-    again for sqrt(a) < |sqrt(b) - sqrt(c)| (issue 12 item 1: e+e- -> A' phi far below threshold).
+    positive again for sqrt(a) < |sqrt(b) - sqrt(c)| (issue 12 item 1: e+e- -> A' phi far below
+    threshold). The factorized form is used: its first factor decides whether the channel is open.
     """
-    a, b, c = (np.asarray(x, dtype=np.float64) for x in (a, b, c))
-    lam = kallen(a, b, c)
-    root = np.sqrt(np.clip(b, 0.0, None)) + np.sqrt(np.clip(c, 0.0, None))
-    return np.where((np.sqrt(np.clip(a, 0.0, None)) >= root) & (lam > 0.0), lam, 0.0)
+    a = np.asarray(a, dtype=np.float64)
+    rb = np.sqrt(np.maximum(b, 0.0))
+    rc = np.sqrt(np.maximum(c, 0.0))
+    above = a - (rb + rc) ** 2
+    return np.where(above > 0.0, above * (a - (rb - rc) ** 2), 0.0)
 
 
 def vector_to_fermions(m_V: ArrayLike, coupling: float, m_f: float) -> FloatArray:
