@@ -22,9 +22,12 @@ def msq4(p: NDArray) -> float:
 
 @_jit
 def two_body_momentum(M: float, m1: float, m2: float) -> float:
-    """Daughter momentum [GeV] in the rest frame of M -> m1 m2 (0 at or below threshold)."""
-    a = (M * M - (m1 + m2) ** 2) * (M * M - (m1 - m2) ** 2)
-    return math.sqrt(a) / (2.0 * M) if a > 0.0 else 0.0
+    """Daughter momentum [GeV] in the rest frame of M -> m1 m2, exactly 0 at or below threshold M <= m1 + m2
+    (the product below is positive again for M < |m1 - m2|: issue 12 item 1)."""
+    above = M * M - (m1 + m2) ** 2
+    if above <= 0.0:
+        return 0.0
+    return math.sqrt(above * (M * M - (m1 - m2) ** 2)) / (2.0 * M)
 
 
 @_jit

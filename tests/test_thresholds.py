@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from darkstrahl.gen.crosssections import sigma_ee_to_vh_GeV2, sigma_nwa_fb
+from darkstrahl.gen.kinematics import two_body_momentum
 from darkstrahl.gen.model import DarkModel
 from darkstrahl.gen.widths import kallen, kallen_open, scalar_to_vectors, vector_to_scalar_vector
 
@@ -44,3 +45,11 @@ def test_decay_widths_closed_above_mass(q: float) -> None:
     """Gamma(V -> S V*(q^2)) = 0 for m_S + q > m_V and Gamma(S -> V1 V2) = 0 for q1 + q2 > m_S."""
     assert float(vector_to_scalar_vector(3.0, 1.0, 2.0, (q + 3.0) ** 2)) == 0.0
     assert float(scalar_to_vectors(1.0, 1.0, (q + 1.0) ** 2, 0.04)) == 0.0
+
+
+def test_two_body_momentum_zero_below_threshold() -> None:
+    """kinematics.two_body_momentum: 0 for M <= m1 + m2, including M < |m1 - m2| where the product of the
+    two factors is positive; the closed form above (M = 10, m1 = 6, m2 = 1: |p| = sqrt(63 x 99)/20)."""
+    for big_m in (0.5, 4.0, 5.0, 6.5, 7.0):
+        assert two_body_momentum(big_m, 6.0, 1.0) == 0.0
+    assert two_body_momentum(10.0, 6.0, 1.0) == pytest.approx((63.0 * 99.0) ** 0.5 / 20.0, rel=1e-14)
