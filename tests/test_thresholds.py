@@ -49,7 +49,7 @@ def test_decay_widths_closed_above_mass(q: float) -> None:
 
 def test_two_body_momentum_zero_below_threshold() -> None:
     """kinematics.two_body_momentum: 0 for M <= m1 + m2, including M < |m1 - m2| where the product of the
-    two factors is positive; the closed form above (M = 10, m1 = 6, m2 = 1: |p| = sqrt(63 x 99)/20)."""
+    two factors is positive; the closed form above (M = 10, m1 = 6, m2 = 1: |p| = sqrt(51 x 75)/20)."""
     for big_m in (0.5, 4.0, 5.0, 6.5, 7.0):
         assert two_body_momentum(big_m, 6.0, 1.0) == 0.0
-    assert two_body_momentum(10.0, 6.0, 1.0) == pytest.approx((63.0 * 99.0) ** 0.5 / 20.0, rel=1e-14)
+    assert two_body_momentum(10.0, 6.0, 1.0) == pytest.approx((51.0 * 75.0) ** 0.5 / 20.0, rel=1e-14)
