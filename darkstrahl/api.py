@@ -18,8 +18,8 @@ def generate(
     card: str | Path | Card, n: int | None = None, seed: int | None = None, overrides: Iterable[str] = ()
 ) -> EventBatch:
     """Events of ``card`` (a built-in name, a path or a :class:`~darkstrahl.runcard.Card`): unweighted unless
-    the card asks for weighted events; ``n`` and ``seed`` default to the card's. The card must pass the physics
-    guards of the command line (:mod:`darkstrahl.runcard.guards`)."""
+    the card asks for weighted events; ``n`` and ``seed`` default to the card's. The card must pass the
+    physics guards of the command line (:mod:`darkstrahl.runcard.guards`)."""
     from darkstrahl.runcard import guards
 
     c = card if isinstance(card, Card) else load_card(card, overrides)
