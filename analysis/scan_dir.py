@@ -6,7 +6,7 @@ wrote. A scan of the same card resumes (its checkpoints are reused); a scan of a
 plots and checkpoints never mix with new results, unless ``--force``: then the files listed by the
 earlier scan
 and its checkpoints are deleted first (nothing else in DIR is touched). A directory with checkpoints but no
-marker (written before the marker existed) counts as another card's.
+marker (written before the marker existed) belongs to the card hash its checkpoints carry.
 """
 
 from __future__ import annotations
@@ -35,8 +35,26 @@ class ScanDirectory:
 
     def _previous(self) -> dict | None:
         if not self.marker.exists():
-            has_tasks = (self.directory / "tasks").is_dir() and any((self.directory / "tasks").glob("*.json"))
-            return {"card_hash": None, "source": "an unknown card", "files": []} if has_tasks else None
+            tasks = (
+                sorted((self.directory / "tasks").glob("*.json"))
+                if (self.directory / "tasks").is_dir()
+                else []
+            )
+            if not tasks:
+                return None
+            # checkpoints of a scan made before the marker existed: theirs is the card hash they carry
+            hashes = set()
+            for task in tasks:
+                try:
+                    hashes.add(json.loads(task.read_text()).get("card_hash"))
+                except (ValueError, AttributeError):
+                    hashes.add(None)
+            digest = hashes.pop() if len(hashes) == 1 else None
+            return {
+                "card_hash": digest,
+                "source": "an unknown card (checkpoints without a record)",
+                "files": [],
+            }
         try:
             record = json.loads(self.marker.read_text())
             if not isinstance(record, dict):

@@ -16,6 +16,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from types import FrameType
 
@@ -31,6 +32,9 @@ class Terminated(KeyboardInterrupt):
 def terminate_as_interrupt() -> Iterator[None]:
     """Within the block, SIGTERM raises :class:`Terminated` in the main thread (and is forwarded to the local
     worker processes); the previous handler is restored afterwards."""
+    if threading.current_thread() is not threading.main_thread():  # signal handlers live in the main thread
+        yield
+        return
     owner = os.getpid()
 
     def handler(signum: int, frame: FrameType | None) -> None:

@@ -214,3 +214,23 @@ def test_plots_without_warnings_and_without_empty_legend_entries(
     assert b1.get_zorder() < b2.get_zorder()
     for fig in figures.values():
         matplotlib.pyplot.close(fig)
+
+
+# ------------------------------------------------------------------ scan directories
+def test_scan_directory_ownership(tmp_path: Path) -> None:
+    """A directory with checkpoints but no record belongs to the card hash its checkpoints carry; another card
+    is refused, --force deletes the earlier results (only those) and takes the directory over."""
+    from darkstrahl.analysis.scan_dir import MARKER, ScanDirectory
+    from darkstrahl.errors import DarkstrahlError
+
+    (tmp_path / "tasks").mkdir()
+    (tmp_path / "tasks" / "B1_4.5000_phi.json").write_text('{"card_hash": "aaa"}')
+    (tmp_path / "mine.txt").write_text("user file")
+    assert ScanDirectory(tmp_path, "aaa", "card a").claim() == []  # the same card resumes
+    ScanDirectory(tmp_path, "aaa", "card a").finish([tmp_path / "reach_eps.csv"])
+    (tmp_path / "reach_eps.csv").write_text("old")
+    with pytest.raises(DarkstrahlError, match=r"holds a scan of another card \(card a\)"):
+        ScanDirectory(tmp_path, "bbb", "card b").claim()
+    notes = ScanDirectory(tmp_path, "bbb", "card b").claim(force=True)
+    assert len(notes) == 1 and "deleted 1 result files" in notes[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([MARKER, "mine.txt"])  # old tasks/ gone
