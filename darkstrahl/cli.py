@@ -268,6 +268,17 @@ def _cmd_cards(args: argparse.Namespace) -> int:
     return 0
 
 
+def _count(text: str) -> int:
+    """An event count: an integer, also written as 1e6 or 1_000_000."""
+    try:
+        value = float(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of events, got {text!r}") from None
+    if not value.is_integer():
+        raise argparse.ArgumentTypeError(f"expected a whole number of events, got {text!r}")
+    return int(value)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``darkstrahl`` command."""
     parser = argparse.ArgumentParser(prog="darkstrahl", description=__doc__.splitlines()[0])
@@ -287,7 +298,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("generate", help="generate events into an LHE or HepMC3 file")
     _add_card_args(p)
-    p.add_argument("-n", type=int, default=None, help="number of events (default: the card's run.n_events)")
+    p.add_argument(
+        "-n",
+        type=_count,
+        default=None,
+        help="number of events, e.g. 10000 or 1e4 (default: the card's run.n_events)",
+    )
     p.add_argument("-o", "--output", default=None, help="output file (default: output.path)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the card's run.seed)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")

@@ -189,7 +189,7 @@ CASES: list[tuple[str, list[str], str]] = [
     ("output-is-dir", ["generate", "b1", "-n", "5", "-o", "{tmp}/adir"], "is a directory; give a file name"),
     ("output-dir-missing", ["generate", "b1", "-n", "5", "-o", "{tmp}/nodir/x.lhe"], "does not exist"),
     ("output-dir-readonly", ["generate", "b1", "-n", "5", "-o", "/sys/x.lhe"], "is not writable"),
-    ("disk-space", ["generate", "b1", "-n", "1000000000000", "-o", "{tmp}/x.lhe"], "GB but only"),
+    ("disk-space", ["generate", "b1", "-n", "1e12", "-o", "{tmp}/x.lhe"], "GB but only"),
     ("scan-output-is-file", ["scan", "b1", "-o", "{tmp}/a_file"], "is a file; the scan needs a directory"),
     ("scan-output-readonly", ["scan", "b1", "-o", "/sys/darkstrahl_scan"], "is not writable"),
     ("scan-parent-is-file", ["scan", "b1", "-o", "{tmp}/a_file/sub"], "is a file"),
