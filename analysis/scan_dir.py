@@ -3,10 +3,9 @@
 ``DIR/.darkstrahl_scan.json`` records the hash of the card that writes into DIR
 (:func:`darkstrahl.runcard.build.scan_hash`), the card's source and, once the scan has finished, the files it
 wrote. A scan of the same card resumes (its checkpoints are reused); a scan of another card is refused, so old
-plots and checkpoints never mix with new results, unless ``--force``: then the files listed by the
-earlier scan
-and its checkpoints are deleted first (nothing else in DIR is touched). A directory with checkpoints but no
-marker (written before the marker existed) belongs to the card hash its checkpoints carry.
+plots and checkpoints never mix with new results, unless ``--force``: then the files listed by the earlier
+scan and its checkpoints are deleted first (nothing else in DIR is touched). A directory with checkpoints but
+no marker (written before the marker existed) belongs to the card hash its checkpoints carry.
 """
 
 from __future__ import annotations

@@ -1,11 +1,10 @@
 """The ``darkstrahl`` command line.
 
 Every subcommand reads a run card (a built-in name or a path) with optional ``--set`` overrides.
-Errors caused by the input (and file-system problems: unwritable directories, missing files) print one line on
-stderr and exit with code 2; Ctrl-C exits with 130 and SIGTERM with 143 (darkstrahl.signals), after
-deleting the
-partial output file. Output paths and free disk space are checked before any integration
-(darkstrahl.preflight).
+Errors caused by the input (and file-system problems: unwritable directories, missing files) print one line
+on stderr and exit with code 2; Ctrl-C exits with 130 and SIGTERM with 143 (darkstrahl.signals), after
+deleting the partial output file. Output paths and free disk space are checked before any integration
+(darkstrahl.preflight); the physics guards (darkstrahl.runcard.guards) run on every card.
 """
 
 from __future__ import annotations

@@ -68,11 +68,9 @@ def event_stream(
     frame.
 
     The detector step runs on blocks of :data:`~darkstrahl.gen.streams.DETECTOR_BLOCK` events with the
-    sub-stream
-    ("detector", block index); a last partial block is padded to the full size (copies of its last event) and
-    trimmed, and the step without smearing draws fixed-size arrays only, so the vertices of the first N
-    events do
-    not depend on the total ``n`` (issue 12 item 7)."""
+    sub-stream ("detector", block index); a last partial block is padded to the full size (copies of its last
+    event) and trimmed, and the step without smearing draws fixed-size arrays only, so the vertices of the
+    first N events do not depend on the total ``n`` (issue 12 item 7)."""
     det: Belle2 = build.detector(card)
     if config.force_region != "none":
         det = dataclasses.replace(det, region=region(config.force_region), vertex_mode="sample")

@@ -1,12 +1,10 @@
 """Safe output files: write to a temporary file in the target directory, rename at the end.
 
-An interrupted run (exception, Ctrl-C, SIGTERM) never leaves a partial file under the final name and
-deletes its
-temporary file; an existing file is overwritten only when asked for. The temporary file is
-``.NAME.<pid>.<random>.part`` beside ``NAME``: a run killed with SIGKILL cannot delete it, so the next
-run writing
-to the same place finds it with :func:`orphaned_parts` (the writing process no longer exists) and removes it
-(:func:`remove_orphans`; issue 12 item 2).
+An interrupted run (exception, Ctrl-C, SIGTERM) never leaves a partial file under the final name and deletes
+its temporary file; an existing file is overwritten only when asked for. The temporary file is
+``.NAME.<pid>.<random>.part`` beside ``NAME``: a run killed with SIGKILL cannot delete it, so the next run
+writing to the same place finds it with :func:`orphaned_parts` (the writing process no longer exists) and
+removes it (:func:`remove_orphans`; issue 12 item 2).
 """
 
 from __future__ import annotations

@@ -2,17 +2,14 @@
 
 Every problem that would otherwise surface only after minutes of integration (or as a traceback) is a
 :class:`~darkstrahl.errors.DarkstrahlError` naming the option and the rule: the output directory exists and is
-writable, ``generate -o`` is not a directory, ``scan -o`` is not a file, and the estimated file size fits
-the free
-disk space. Orphaned temporary files of a killed earlier run writing to the same place are removed
+writable, ``generate -o`` is not a directory, ``scan -o`` is not a file, and the estimated file size fits the
+free disk space. Orphaned temporary files of a killed earlier run writing to the same place are removed
 (:func:`darkstrahl.files.remove_orphans`) and reported.
 
 File-size estimate: an LHE or HepMC3 event is a header plus one line per particle. Measured on B1 ``phi`` and
 ``gamma_phi`` files (docs/validation_guards.md): 180-210 bytes per particle line and < 300 bytes of event
-header
-for both formats; gzip (level 1) shrinks the text to 40-45 %. The estimate uses 220 bytes per particle
-and 400 per
-header, and 0.5 for gzip, so it is an upper bound within ~30 %.
+header for both formats; gzip (level 1) shrinks the text to 40-45 %. The estimate uses 220 bytes per particle
+and 400 per header, and 0.5 for gzip, so it is an upper bound within ~30 %.
 """
 
 from __future__ import annotations

@@ -3,11 +3,9 @@
 ``timeout``, SLURM, HTCondor and ``kill`` send SIGTERM. By default Python dies at once on it, skipping every
 ``finally`` and ``except BaseException`` block, so the temporary ``.NAME.<pid>.*.part`` file of
 :func:`darkstrahl.files.atomic_path` stays behind. :func:`terminate_as_interrupt` installs a handler that
-raises
-:class:`Terminated` (a :class:`KeyboardInterrupt`) in the main thread instead, so the same clean-up runs
-as for
-Ctrl-C; local worker processes of a scan are sent SIGTERM too. The command line then exits with 128 + 15
-= 143.
+raises :class:`Terminated` (a :class:`KeyboardInterrupt`) in the main thread instead, so the same clean-up
+runs as for Ctrl-C; local worker processes of a scan are sent SIGTERM too. The command line then exits with
+128 + 15 = 143.
 """
 
 from __future__ import annotations

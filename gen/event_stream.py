@@ -12,10 +12,10 @@ w > w_max is accepted and carries the weight w / w_max (> 1), so the sample stay
 such events and of the cross section they carry above w_max are reported in :attr:`Generator.stats`.
 Readers that force unit weights (basf2) see that fraction as a bias.
 
-Random numbers (:mod:`.streams`): the hard process uses the root stream in blocks of fixed size (the sampler's
-batch for unweighted events, ``chunk_size`` for weighted ones); the decays of the events of hard block k
-use the
-sub-stream ("decay", k). So the first N events of a run do not depend on the total number requested.
+Random numbers (:mod:`.streams`): the hard process uses the root stream in blocks of fixed size (the
+sampler's batch for unweighted events, ``chunk_size`` for weighted ones); the decays of the events of hard
+block k use the sub-stream ("decay", k). So the first N events of a run do not depend on the total number
+requested.
 """
 
 from __future__ import annotations

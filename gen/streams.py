@@ -3,16 +3,14 @@
 A run's random numbers come from one seed (an int, or a :class:`numpy.random.SeedSequence` such as a scan
 task's). The hard process (adaptation, integration, pilot, the event draws and their accept-reject) uses the
 root stream ``default_rng(seed)``; its blocks have a fixed size (the sampler's batch for unweighted events,
-``run.chunk_size`` for weighted ones), so its numbers never depend on the number of events requested.
-Every other
-purpose draws from its own stream per block of events,
+``run.chunk_size`` for weighted ones), so its numbers never depend on the number of events requested. Every
+other purpose draws from its own stream per block of events,
 
     SeedSequence(entropy of seed, spawn_key = (*spawn_key of seed, STREAM_TAG, purpose, block)),
 
-with purpose an index into :data:`PURPOSES` and ``block`` the index of the hard-process block (decays) or
-of the
-block of :data:`DETECTOR_BLOCK` output events (detector step). The first N events of a run are then the same
-whatever the total ``-n`` (users extend samples): tests/test_streams.py.
+with purpose an index into :data:`PURPOSES` and ``block`` the index of the hard-process block (decays) or of
+the block of :data:`DETECTOR_BLOCK` output events (detector step). The first N events of a run are then the
+same whatever the total ``-n`` (users extend samples): tests/test_streams.py.
 """
 
 from __future__ import annotations

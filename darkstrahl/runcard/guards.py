@@ -7,19 +7,18 @@ Limits (and why):
 * ``model.eps``: the A'-photon mixing is kept to first order in eps (physics.md section 1), so O(eps^2) terms
   are dropped: ``eps <= EPS_MAX = 0.1`` keeps them below 1 %; ``general = true`` allows up to eps < 1, beyond
   which the kinetic term is not positive definite (no override).
-* couplings: tree-level perturbation theory needs alpha = g^2/(4 pi) <= 1 for every dark coupling,
-  g_chi = q_chi g' (A' chi chi) and q_Phi g' (A' A' phi, g_hVV = 2 q_Phi g' m_A'): ``g <= sqrt(4 pi)``
-  (no override).
-* ``Gamma_A'/m_A' <= WIDTH_RATIO_MAX = 0.5`` (the A' as a Breit-Wigner resonance; next_wave.md 2.2
-already calls
-  13 % a strained narrow-width approximation), unless ``model.general = true``; the width used is
+* couplings: tree-level perturbation theory needs alpha = g^2/(4 pi) <= 1 for every dark coupling, g_chi =
+  q_chi g' (A' chi chi) and q_Phi g' (A' A' phi, g_hVV = 2 q_Phi g' m_A'): ``g <= sqrt(4 pi)`` (no override).
+* ``Gamma_A'/m_A' <= WIDTH_RATIO_MAX = 0.5`` (the A' as a Breit-Wigner resonance; next_wave.md 2.2 already
+  calls 13 % a strained narrow-width approximation), unless ``model.general = true``; the width used is
   ``process.ap_width`` when set.
-* ``process.ap_width >= AP_WIDTH_MIN_RATIO = 0.1`` x the physical width (a much smaller width makes
-  sigma ~ 1/Gamma unphysically large: 1e-30 GeV gave 9e27 fb), unless ``process.ap_width_free = true``.
+* ``process.ap_width >= AP_WIDTH_MIN_RATIO = 0.1`` x the physical width (a much smaller width makes sigma ~
+  1/Gamma unphysically large: 1e-30 GeV gave 9e27 fb), unless ``process.ap_width_free = true``.
 * ``sqrt(s) <= SQRT_S_MAX = 20 GeV``: the model has no Z exchange and no A'-Z mixing (corrections O(s/m_Z^2),
   5 % at 20 GeV) and the A' hadronic widths are DarkCast tables up to 9.98 GeV (gen/widths.py).
 * ``output.pdg_*``: > 0 (the sign marks antiparticles), distinct, and not the id of a Standard-Model particle
   (ids below 51 or known to the ``particle`` package); PDG's MC numbering reserves 51-60 for such states.
+* ``analysis.m_phi_max`` (scans, :func:`check_scan`): within the phi width table of ``model.phi_widths``.
 """
 
 from __future__ import annotations
