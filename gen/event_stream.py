@@ -181,8 +181,8 @@ class Generator:
 
     def weighted(self, n: int, progress: Progress | None = None) -> Iterator[EventBatch]:
         """Yield ``n`` weighted events in chunks; weights in fb with mean = sigma. The hard process is
-        drawn in
-        full blocks of ``chunk_size`` (the last one trimmed), so the first events do not depend on ``n``."""
+        drawn in full blocks of ``chunk_size`` (the last one trimmed), so the first events do not depend on
+        ``n``."""
         self.prepare_weighted(progress)
         block = self.settings.chunk_size
         for m in split(n, block):

@@ -1,6 +1,6 @@
 """Issue 12 item 1: two-body thresholds. The Kallen function lambda(s, m1^2, m2^2) is positive again for
-sqrt(s) < |m1 - m2|, so every rate built on it must vanish for sqrt(s) < m1 + m2 (not only where lambda <
-0)."""
+sqrt(s) < |m1 - m2|, so every rate built on it must vanish for sqrt(s) < m1 + m2 (not only where
+lambda < 0)."""
 
 from __future__ import annotations
 
