@@ -4,7 +4,8 @@
    load_card -> physics guards -> info.summary): every width, branching fraction, c tau and the narrow-width
    cross section must be finite and >= 0 (c tau > 0, BRs summing to 1).
 2. ``--generate M`` random points (default 300) through generation (card -> build.process -> generator ->
-   unweighted and weighted events -> LHE writer): momenta finite, weights finite and > 0, E >= |p| - 1e-9 E.
+   unweighted and weighted events -> LHE writer): momenta finite, E >= |p| - 1e-9 E, weights finite, > 0
+   for unweighted events and >= 0 for weighted ones (a flat background point outside the photon cuts has 0).
    The adaptation is shortened (3 x 4000 points) to keep the sweep at ~0.3 s a point; the checks do not depend
    on the integration's precision.
 
@@ -59,8 +60,7 @@ def random_point(rng: np.random.Generator, for_generation: bool = False) -> list
     """Overrides of the b1 card for one random valid point: a benchmark (m_phi inside the table of the chosen
     prescription) or a general hierarchy m_phi < m_chi, 2 m_chi + m_phi < m_A'; eps in [1e-6, 0.1],
     theta in [1e-8, 1.5] rad, g_chi in [0.01, 3.5], q_Phi in [0.5, 3], q_chi in [0.5, 2] (g' q_Phi <=
-    sqrt(4 pi)),
-    sqrt(s) in [1, 20] GeV (generation: above the threshold of the process)."""
+    sqrt(4 pi)), sqrt(s) in [1, 20] GeV (generation: above the threshold of the process)."""
     prescription = str(rng.choice(sorted(PHI_WIDTH_PRESCRIPTIONS)))
     lo, hi = phi_hadron_table(prescription).m_range
     over = [f"model.phi_widths='{prescription}'"]
