@@ -142,6 +142,12 @@ class FlatGenerator(Generator):
                 if progress is not None:
                     progress(m)
             mean = total / n
+            if not mean > 0.0:  # no point passed the photon cuts: |M|^2 = sigma_b / V_cut is undefined
+                raise ParameterError(
+                    "process.e_gamma_min/theta_gamma_min/theta_gamma_max",
+                    f"none of the {n} phase-space points of {self.process.name} at sqrt(s) = "
+                    f"{self.process.sqrt_s:.6g} GeV passes the photon cuts (loosen them or raise run.n_points)",
+                )
             self.volume = Estimate(mean, math.sqrt(max(total2 / n - mean**2, 0.0) / (n - 1)), n)
             self.sigma = Estimate(self.process.sigma_fb, 0.0, n)
         assert self.sigma is not None

@@ -143,6 +143,24 @@ CASES: list[tuple[str, list[str], str]] = [
         ["xsec", "b1", "--set", "process.name='gamma_phi'", "--set", "process.e_gamma_min=5.2"],
         "process.e_gamma_min: leaves no phase space",
     ),
+    (  # found by benchmarks/sweep_inputs.py: a ZeroDivisionError before (no RAMBO point inside the cuts)
+        "bkg-no-point-in-photon-cuts",
+        [
+            "xsec",
+            "b2",
+            "--set",
+            "process.name='bkg_gamma_phi'",
+            "--set",
+            "model.m_Ap=0.3339",
+            "--set",
+            "run.sqrt_s=0.5303",
+            "--set",
+            "beams.isr=false",
+            "--set",
+            "run.n_points=4000",
+        ],
+        "passes the photon cuts",
+    ),
     (
         "photon-angles-crossed",
         [
