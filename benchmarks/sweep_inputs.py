@@ -212,13 +212,14 @@ def main() -> None:
     ap.add_argument("--generate", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    rng = np.random.default_rng(args.seed)
+    # one stream per sweep, so that each is reproducible on its own (e.g. --info 0)
+    rngs = {"info": np.random.default_rng(args.seed), "generate": np.random.default_rng([args.seed, 1])}
     with tempfile.TemporaryDirectory() as tmp:
         general = f"{tmp}/general.toml"
         with open(general, "w") as fh:
             fh.write(GENERAL_CARD)
         for label, sweep, n in (("info", sweep_info, args.info), ("generate", sweep_generate, args.generate)):
-            result = sweep(n, rng, general)
+            result = sweep(n, rngs[label], general)
             fails = result.pop("failures")
             print(f"{label}: {result}", flush=True)
             for over, msg in fails[:20]:
