@@ -146,7 +146,8 @@ class FlatGenerator(Generator):
                 raise ParameterError(
                     "process.e_gamma_min/theta_gamma_min/theta_gamma_max",
                     f"none of the {n} phase-space points of {self.process.name} at sqrt(s) = "
-                    f"{self.process.sqrt_s:.6g} GeV passes the photon cuts (loosen them or raise run.n_points)",
+                    f"{self.process.sqrt_s:.6g} GeV passes the photon cuts "
+                    "(loosen them or raise run.n_points)",
                 )
             self.volume = Estimate(mean, math.sqrt(max(total2 / n - mean**2, 0.0) / (n - 1)), n)
             self.sigma = Estimate(self.process.sigma_fb, 0.0, n)
