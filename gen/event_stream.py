@@ -109,8 +109,10 @@ class Generator:
     _block: int = 0  #: index of the next hard-process event block (its decays use the sub-stream of it)
 
     def _next_block_rng(self) -> np.random.Generator:
-        """The decay sub-stream of the next hard-process event block."""
-        rng = substream(self.seed, "decay", self._block)
+        """The decay sub-stream of the next hard-process event block (a generator subclass that keeps no
+        ``seed`` uses the SeedSequence of its ``rng``)."""
+        seed = getattr(self, "seed", None)
+        rng = substream(self.rng.bit_generator.seed_seq if seed is None else seed, "decay", self._block)
         self._block += 1
         return rng
 
