@@ -19,7 +19,8 @@ collinear region theta < theta_c is described by the structure function. The muo
 
         dsigma/dcos = (pi alpha^2 beta / 4s) sum_{sigma = L, R} [ |V_s|^2 (2 - beta^2 + beta^2 c^2)
                        + |A_s|^2 beta^2 (1 + c^2) + 4 eta_s beta c Re(V_s A_s*) ],   eta_L = +1, eta_R = -1,
-        V_s = Q_e Q_f + g_s^e g_V^f chi,  A_s = g_s^e g_A^f chi,  chi = s / ((s - M_Z^2 + i M_Z Gamma_Z) s_W^2 c_W^2),
+        V_s = Q_e Q_f + g_s^e g_V^f chi,  A_s = g_s^e g_A^f chi,
+        chi = s / ((s - M_Z^2 + i M_Z Gamma_Z) s_W^2 c_W^2),
         g_V^f = (T3 - 2 Q s_W^2)/2,  g_A^f = T3/2,
 
     c = cos(angle between e- and mu-), sigma the e- helicity.  At 10.58 GeV the Z changes sigma by -0.03 % and
@@ -29,8 +30,10 @@ collinear region theta < theta_c is described by the structure function. The muo
     e-, e+, mu-, mu+ lines) with their interference, built from :mod:`darkstrahl.gen.helas` (massless
     electrons, massive muons, photon exchange only: the Z changes the radiative rate by < 0.1 %),
 
-        M = e^3 { [vbar(p2) (g^mu S(p1 - k) epsslash* + epsslash* S(k - p2) g^mu) u(p1)] [ubar(q1) g_mu v(q2)] / (q1+q2)^2
-                + [vbar(p2) g^mu u(p1)] [ubar(q1) (epsslash* S(q1 + k) g_mu + g_mu S(-q2 - k) epsslash*) v(q2)] / s },
+        M = e^3 { [vbar(p2) (g^mu S(p1 - k) epsslash* + epsslash* S(k - p2) g^mu) u(p1)]
+                    x [ubar(q1) g_mu v(q2)] / (q1+q2)^2
+                + [vbar(p2) g^mu u(p1)]
+                    x [ubar(q1) (epsslash* S(q1 + k) g_mu + g_mu S(-q2 - k) epsslash*) v(q2)] / s },
 
     S(q) = (qslash + m)/(q^2 - m^2); all four diagrams carry the same charge factor (Q_e = Q_mu = -1).
     Checked: Ward identity, Lorentz invariance, soft limit, and the massless closed form of Berends, Kleiss,
@@ -41,19 +44,20 @@ collinear region theta < theta_c is described by the structure function. The muo
     exceeds theta_c (CM frame of the hard process); everything else is covered by the structure function
     and by a soft-virtual factor:
 
-        sigma = int dx1 dx2 f(x1; beta_c) f(x2; beta_c) [ sigma_Born(s_hat) K_SV(s_hat) + sigma_ME(s_hat; omega > omega_min,
-                theta_gamma > theta_c) ],
+        sigma = int dx1 dx2 f(x1; beta_c) f(x2; beta_c) [ sigma_Born(s_hat) K_SV(s_hat)
+                + sigma_ME(s_hat; omega > omega_min, theta_gamma > theta_c) ],
 
     * f(x; beta_c) is the structure function run at the collinear scale Q_c^2 = s tan^2(theta_c/2), i.e. with
-      beta_c = (2 alpha/pi)(ln(Q_c^2/m_e^2) - 1) = beta - beta_wide, beta_wide = (4 alpha/pi) ln cot(theta_c/2):
-      the soft photon spectrum beta dw/w of the eikonal factor splits exactly (massless electrons) into the part
-      inside the two cones theta < theta_c (beta_c) and the part outside (beta_wide).
+      beta_c = (2 alpha/pi)(ln(Q_c^2/m_e^2) - 1) = beta - beta_wide,
+      beta_wide = (4 alpha/pi) ln cot(theta_c/2): the soft photon spectrum beta dw/w of the eikonal factor
+      splits exactly (massless electrons) into the part inside the two cones theta < theta_c (beta_c)
+      and the part outside (beta_wide).
     * K_SV (:func:`soft_virtual_factor`) carries the O(alpha) soft (omega < omega_min, outside the cones) and
       virtual corrections not in f:
         K_SV = 1 + B(c) ln(2 omega_min/sqrt s) + (3/4)(beta_wide + beta_f) + 2 (alpha/pi)(pi^2/3 - 1/2),
         B(c) = beta_wide + beta_f + beta_IFI(c),
         beta_f = (2 alpha/pi)[(1+b^2)/(2b) ln((1+b)/(1-b)) - 1]   (FSR, muon velocity b),
-        beta_IFI = (4 alpha/pi) ln((1 - c)/(1 + c))              (initial-final interference, c = cos theta_mu-),
+        beta_IFI = (4 alpha/pi) ln((1 - c)/(1 + c))     (initial-final interference, c = cos theta_mu-),
       with (3/4) beta + (alpha/pi)(pi^2/3 - 1/2) the standard O(alpha) soft+virtual constants of a massless
       fermion line (Kuraev-Fadin; next_wave.md 3.1 non-log term) applied to the wide-angle ISR and to the FSR.
       The exponentiated form (2 omega_min/sqrt s)^B (1 + constants) is the default.
@@ -63,8 +67,8 @@ collinear region theta < theta_c is described by the structure function. The muo
     * Neglected: hard photons inside the cones use the LL splitting function instead of the exact matrix
       element (non-log O(alpha) error there); the finite (non-IR) parts of the IFI box diagrams
       (C-odd: they shift A_FB by O(alpha/pi), cancel in symmetric rates); O(m_mu^2/s) terms in the FSR
-      constants; O(m_e^2/(E^2 theta_c^2)) terms; O(alpha^2) beyond the product of the exponentiated f, K_SV and
-      the single-photon ME (a hard wide-angle photon plus a second wide-angle photon is missing).
+      constants; O(m_e^2/(E^2 theta_c^2)) terms; O(alpha^2) beyond the product of the exponentiated f,
+      K_SV and the single-photon ME (a hard wide-angle photon plus a second wide-angle photon is missing).
 """
 
 from __future__ import annotations
@@ -79,7 +83,7 @@ from numpy.typing import NDArray
 from darkstrahl.errors import ParameterError
 
 from .constants import ALPHA, E_CHARGE, M_E, M_MU, M_Z, SIN2_THETA_W
-from .helas import fvi, fvo, ffv_chiral_current, ffv_current, ixxxxx, mdot, oxxxxx, vxxxxx
+from .helas import ffv_chiral_current, ffv_current, fvi, fvo, ixxxxx, mdot, oxxxxx, vxxxxx
 from .kinematics import boost_into, put_cm_beams, two_body_momentum
 from .phasespace import collinear_cos_map, log_map
 
@@ -194,8 +198,8 @@ def _born_msq(p: NDArray, m: float, chi_re: float, chi_im: float) -> NDArray:
 
 def born_msq(p: FloatArray, m_f: float = M_MU, z_exchange: bool = False) -> FloatArray:
     """Spin-averaged Born |M|^2 (dimensionless) of e- e+ -> l- l+ from HELAS helicity amplitudes, p (n, 4, 4)
-    [GeV] in the layout of the module docstring, at sqrt(s) = (p1 + p2)^2 per event (Z: at ``z_factor`` of that
-    energy). Without Z it equals 8 e^4/s^2 [(p1.q1)(p2.q2) + (p1.q2)(p2.q1) + m^2 p1.p2]."""
+    [GeV] in the layout of the module docstring, at sqrt(s) = (p1 + p2)^2 per event (Z: at ``z_factor`` of
+    that energy). Without Z it equals 8 e^4/s^2 [(p1.q1)(p2.q2) + (p1.q2)(p2.q1) + m^2 p1.p2]."""
     p = np.ascontiguousarray(p, dtype=np.float64)
     if z_exchange:
         roots = np.sqrt(
@@ -330,8 +334,9 @@ def mumugamma_amplitudes(
 
 
 def mumugamma_msq(p: FloatArray, m_mu: float = M_MU, parts: int = ALL) -> FloatArray:
-    """Spin-summed, beam-averaged |M|^2 [GeV^-2] of e- e+ -> mu- mu+ gamma, p (n, 5, 4) [GeV]; ``parts`` = ISR,
-    FSR or ALL (all four diagrams with interference). Cross section: dsigma = |M|^2 dPhi_3 / (2 s)."""
+    """Spin-summed, beam-averaged |M|^2 [GeV^-2] of e- e+ -> mu- mu+ gamma, p (n, 5, 4) [GeV];
+    ``parts`` = ISR, FSR or ALL (all four diagrams with interference).
+    Cross section: dsigma = |M|^2 dPhi_3 / (2 s)."""
     _check_parts(parts)
     return _mmg_msq(np.ascontiguousarray(p, dtype=np.float64), m_mu, parts)
 
@@ -366,7 +371,8 @@ def berends_kleiss_msq(p: FloatArray) -> FloatArray:
 
 def eikonal_factor(p: FloatArray, m_mu: float = M_MU) -> FloatArray:
     """Soft-photon eikonal factor e^2 (-J.J) [GeV^-2], J = sum_i eta_i Q_i p_i/(p_i.k), for p (n, 5, 4):
-    |M(mu mu gamma)|^2 -> eikonal x |M(mu mu)|^2 as k -> 0 (Yennie-Frautschi-Suura; massless e, massive mu)."""
+    |M(mu mu gamma)|^2 -> eikonal x |M(mu mu)|^2 as k -> 0 (Yennie-Frautschi-Suura; massless e,
+    massive mu)."""
     pm, pp, qm, qp, k = (p[:, i] for i in range(5))
     # effective charges: incoming e- (+1), incoming e+ (-1), outgoing mu- (-1), outgoing mu+ (+1)
     j = (
@@ -447,7 +453,8 @@ def fsr_beta(sqrt_s: float, m_mu: float = M_MU) -> float:
 
 def ifi_beta(cos_theta: FloatArray | float) -> FloatArray:
     """beta_IFI(c) = (4 alpha/pi) ln((1 - c)/(1 + c)): the initial-final interference part of the soft
-    spectrum (massless limit, full solid angle; the cones contribute O(theta_c^2) since it is collinear-finite)."""
+    spectrum (massless limit, full solid angle; the cones contribute O(theta_c^2) since it is
+    collinear-finite)."""
     c = np.asarray(cos_theta, dtype=np.float64)
     return 4.0 * ALPHA / math.pi * np.log((1.0 - c) / (1.0 + c))
 
@@ -487,8 +494,9 @@ def build_mumugamma(
     sqrt_s: float, m: float, egam: FloatArray, ang: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     """Momenta (n, 5, 4) of e- e+ -> mu- mu+ gamma and W_phys = dPhi_3/(d omega dOmega_k dOmega_a) [GeV^0 per
-    GeV per sr^2] from the photon energy omega [GeV] and ang = (cos_k, phi_k, cos_a, phi_a): photon direction in
-    the CM frame, mu- direction in the mu mu rest frame (reached by a pure boost) relative to the photon axis.
+    GeV per sr^2] from the photon energy omega [GeV] and ang = (cos_k, phi_k, cos_a, phi_a): photon
+    direction in the CM frame, mu- direction in the mu mu rest frame (reached by a pure boost)
+    relative to the photon axis.
 
     dPhi_3 = omega d omega dOmega_k / (16 pi^3) * |p*| dOmega_a / (16 pi^2 M'),  M'^2 = s - 2 sqrt(s) omega
     (Byckling-Kajantie; the same measure as phasespace.build_gamma_phi)."""
@@ -544,8 +552,8 @@ class MuMuGammaPhaseSpace:
 
     Unit point u (n, 6): u0 -> omega, logarithmic on [omega_min, omega_max] (soft 1/omega; ``omega_upper``
     optionally lowers omega_max); u1 -> cos theta_k;
-    u2 -> phi_k; u3 -> cos a (mu- relative to the photon axis in the mu mu rest frame); u4 -> phi_a; u5 picks the
-    channel.
+    u2 -> phi_k; u3 -> cos a (mu- relative to the photon axis in the mu mu rest frame); u4 -> phi_a;
+    u5 picks the channel.
     * ``isr`` (probability alpha_isr): cos theta_k with the collinear 1/(1 - c^2) map
       (:func:`~darkstrahl.gen.phasespace.collinear_cos_map`) within |c| < cos theta_c, cos a flat;
     * ``fsr``: cos theta_k flat, cos a with density ∝ 1/(1 - b*^2 cos^2 a) (b* the muon velocity in the

@@ -27,9 +27,11 @@ Pieces:
   is then proportional to 1 + h.P with the polarimeter vector h = +khat1 (tau-) or -khat1 (tau+), which the
   pair sampler uses for the spin correlation (accept with (1 + C_ij h-_i h+_j)/2).
 
-  Integrating the neutrinos (int d3k1/2E1 d3k2/2E2 delta4(Q - k1 - k2) k1^a k2^b = (pi/24)(Q^2 g^ab + 2 Q^a Q^b)):
+  Integrating the neutrinos
+  (int d3k1/2E1 d3k2/2E2 delta4(Q - k1 - k2) k1^a k2^b = (pi/24)(Q^2 g^ab + 2 Q^a Q^b)):
 
-      d2Gamma/(dE dcos) = G_F^2 |q| / (24 pi^3 m) [F(E) -+ P m |q| cos (4 m E - m^2 - 3 m_mu^2)]   (- for tau-),
+      d2Gamma/(dE dcos) = G_F^2 |q| / (24 pi^3 m) [F(E) -+ P m |q| cos (4 m E - m^2 - 3 m_mu^2)]
+      (- for tau-),
       F(E) = Q^2 m E + 2 (m^2 - m E)(m E - m_mu^2),   Q^2 = m^2 + m_mu^2 - 2 m E,
 
   E, q the muon energy and momentum in the tau rest frame, cos the angle between q and P. For m_mu -> 0 this
@@ -68,7 +70,8 @@ def _check_masses(m_tau: float, m_mu: float) -> None:
 
 
 def michel_f(y: float | FloatArray) -> FloatArray:
-    """f(y) = 1 - 8y + 8y^3 - y^4 - 12 y^2 ln y, the phase-space factor of l -> l' nu nubar, y = m_l'^2/m_l^2."""
+    """f(y) = 1 - 8y + 8y^3 - y^4 - 12 y^2 ln y, the phase-space factor of l -> l' nu nubar,
+    y = m_l'^2/m_l^2."""
     y = np.asarray(y, dtype=np.float64)
     ylog = np.where(y > 0.0, y * y * np.log(np.where(y > 0.0, y, 1.0)), 0.0)
     return 1.0 - 8.0 * y + 8.0 * y**3 - y**4 - 12.0 * ylog
@@ -299,8 +302,8 @@ def sample_tau_pair(
 ) -> TauPairSample:
     """Sample e+e- -> tau+ tau- (Born angular distribution with tau mass) with both taus decaying to
     mu nu nubar, with (default) or without the Born spin correlation (accept the unpolarized decays with
-    (1 + C_ij h-_i h+_j)/2, exact since the singular values of C are <= 1). Without correlations the two decays
-    are independent and isotropic. Momenta are boosted from the tau rest frames to the CM frame."""
+    (1 + C_ij h-_i h+_j)/2, exact since the singular values of C are <= 1). Without correlations the two
+    decays are independent and isotropic. Momenta are boosted from the tau rest frames to the CM frame."""
     if n < 1:
         raise ParameterError("n", "must be >= 1", n)
     if not sqrt_s > 2.0 * m_tau:
