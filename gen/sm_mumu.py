@@ -99,8 +99,8 @@ _GR_E = _SW2
 _TWO_PI = 2.0 * math.pi
 
 
-def _check_energy(sqrt_s: float, m_f: float) -> None:
-    if not sqrt_s > 2.0 * m_f:
+def _check_energy(sqrt_s: float | FloatArray, m_f: float) -> None:
+    if not np.all(np.asarray(sqrt_s) > 2.0 * m_f):
         raise ParameterError("run.sqrt_s", "must exceed twice the final-state lepton mass", sqrt_s)
     if m_f < 0.0:
         raise ParameterError("m_f", "must be >= 0", m_f)
@@ -443,12 +443,13 @@ def collinear_beta(sqrt_s: float, matching: RadiativeMatching) -> float:
     return 2.0 * ALPHA / math.pi * (math.log(collinear_scale_q2(sqrt_s, matching) / M_E**2) - 1.0)
 
 
-def fsr_beta(sqrt_s: float, m_mu: float = M_MU) -> float:
+def fsr_beta(sqrt_s: float | FloatArray, m_mu: float = M_MU) -> FloatArray:
     """beta_f = (2 alpha/pi)[(1 + b^2)/(2b) ln((1+b)/(1-b)) - 1]: the soft-photon spectrum (per d omega/omega)
-    of a back-to-back mu+ mu- pair of velocity b, integrated over all photon directions (massive eikonal)."""
+    of a back-to-back mu+ mu- pair of velocity b, integrated over all photon directions (massive eikonal);
+    ``sqrt_s`` [GeV] a number or one per event (n,)."""
     _check_energy(sqrt_s, m_mu)
-    b = math.sqrt(1.0 - 4.0 * m_mu**2 / sqrt_s**2)
-    return 2.0 * ALPHA / math.pi * ((1.0 + b * b) / (2.0 * b) * math.log((1.0 + b) / (1.0 - b)) - 1.0)
+    b = np.sqrt(1.0 - 4.0 * m_mu**2 / np.asarray(sqrt_s, dtype=np.float64) ** 2)
+    return 2.0 * ALPHA / math.pi * ((1.0 + b * b) / (2.0 * b) * np.log((1.0 + b) / (1.0 - b)) - 1.0)
 
 
 def ifi_beta(cos_theta: FloatArray | float) -> FloatArray:
@@ -460,7 +461,7 @@ def ifi_beta(cos_theta: FloatArray | float) -> FloatArray:
 
 
 def soft_coefficient(
-    cos_theta: FloatArray | float, sqrt_s: float, matching: RadiativeMatching, m_mu: float = M_MU
+    cos_theta: FloatArray | float, sqrt_s: float | FloatArray, matching: RadiativeMatching, m_mu: float = M_MU
 ) -> FloatArray:
     """B(c) = beta_wide + beta_f + beta_IFI(c): dN_soft = B d omega / omega for photons outside the cones."""
     return wide_angle_beta(matching) + fsr_beta(sqrt_s, m_mu) + ifi_beta(cos_theta)
@@ -468,17 +469,18 @@ def soft_coefficient(
 
 def soft_virtual_factor(
     cos_theta: FloatArray | float,
-    sqrt_s: float,
+    sqrt_s: float | FloatArray,
     matching: RadiativeMatching,
     m_mu: float = M_MU,
     exponentiate: bool = True,
 ) -> FloatArray:
     """K_SV(c): the factor on the Born dsigma/dcos for events without a photon in the ME region (module
     docstring (c)); c = cos(e-, mu-). O(alpha): 1 + B ln(2 w_min/sqrt s) + const; exponentiated:
-    (2 w_min/sqrt s)^B (1 + const), const = (3/4)(beta_wide + beta_f) + 2 (alpha/pi)(pi^2/3 - 1/2)."""
+    (2 w_min/sqrt s)^B (1 + const), const = (3/4)(beta_wide + beta_f) + 2 (alpha/pi)(pi^2/3 - 1/2).
+    ``sqrt_s`` [GeV]: a number or one per event (the hard process's, with ISR)."""
     b = soft_coefficient(cos_theta, sqrt_s, matching, m_mu)
-    log_w = math.log(2.0 * matching.omega_min / sqrt_s)
-    if log_w >= 0.0:
+    log_w = np.log(2.0 * matching.omega_min / np.asarray(sqrt_s, dtype=np.float64))
+    if np.any(log_w >= 0.0):
         raise ParameterError("matching.omega_min", "must be below sqrt(s)/2", matching.omega_min)
     const = 0.75 * (wide_angle_beta(matching) + fsr_beta(sqrt_s, m_mu)) + 2.0 * ALPHA / math.pi * (
         math.pi**2 / 3.0 - 0.5
@@ -491,12 +493,12 @@ def soft_virtual_factor(
 # ----------------------------------------------------------------------------- 2 -> 3 phase space
 @nb.njit(cache=True)
 def build_mumugamma(
-    sqrt_s: float, m: float, egam: FloatArray, ang: FloatArray
+    rs: FloatArray, m: float, egam: FloatArray, ang: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     """Momenta (n, 5, 4) of e- e+ -> mu- mu+ gamma and W_phys = dPhi_3/(d omega dOmega_k dOmega_a) [GeV^0 per
     GeV per sr^2] from the photon energy omega [GeV] and ang = (cos_k, phi_k, cos_a, phi_a): photon
     direction in the CM frame, mu- direction in the mu mu rest frame (reached by a pure boost)
-    relative to the photon axis.
+    relative to the photon axis; rs (n,) [GeV] the centre-of-mass energy of each event.
 
     dPhi_3 = omega d omega dOmega_k / (16 pi^3) * |p*| dOmega_a / (16 pi^2 M'),  M'^2 = s - 2 sqrt(s) omega
     (Byckling-Kajantie; the same measure as phasespace.build_gamma_phi)."""
@@ -505,6 +507,7 @@ def build_mumugamma(
     w = np.zeros(n)
     frame = np.empty(4)
     for i in range(n):
+        sqrt_s = rs[i]
         put_cm_beams(p[i], sqrt_s)
         e = egam[i]
         ck = ang[i, 0]
@@ -605,7 +608,8 @@ class MuMuGammaPhaseSpace:
         ca_fsr = np.tanh(ya * (2.0 * u[:, 3] - 1.0)) / bst
         ca = np.where(use_isr, 2.0 * u[:, 3] - 1.0, ca_fsr)
         ang = np.column_stack([ck, _TWO_PI * u[:, 2], ca, _TWO_PI * u[:, 4]])
-        p, wphys = build_mumugamma(self.sqrt_s, self.m_mu, omega, np.ascontiguousarray(ang))
+        rs = np.full(len(omega), self.sqrt_s)
+        p, wphys = build_mumugamma(rs, self.m_mu, omega, np.ascontiguousarray(ang))
         return p, wphys / self.density(omega, ck, ca)
 
     def density(self, omega: FloatArray, cos_k: FloatArray, cos_a: FloatArray) -> FloatArray:
