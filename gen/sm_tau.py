@@ -245,20 +245,22 @@ def polarimeter(decay: FloatArray, charge: int) -> FloatArray:
     return -charge * k / np.linalg.norm(k, axis=1, keepdims=True)
 
 
-def spin_correlation_matrix(cos_theta: FloatArray | float, sqrt_s: float, m_tau: float = M_TAU) -> FloatArray:
+def spin_correlation_matrix(
+    cos_theta: FloatArray | float, sqrt_s: float | FloatArray, m_tau: float = M_TAU
+) -> FloatArray:
     """C_ij (n, 3, 3) of e+e- -> gamma* -> tau+ tau- at Born level on the (x, y, z) axes of the module
-    docstring, as a function of the tau- polar angle."""
-    if not sqrt_s > 2.0 * m_tau:
+    docstring, as a function of the tau- polar angle; ``sqrt_s`` [GeV] a number or one per event (n,)."""
+    if not np.all(np.asarray(sqrt_s) > 2.0 * m_tau):
         raise ParameterError("run.sqrt_s", "must exceed 2 m_tau", sqrt_s)
     c = np.atleast_1d(np.asarray(cos_theta, dtype=np.float64))
     s2 = 1.0 - c * c
-    b2 = 1.0 - 4.0 * m_tau**2 / sqrt_s**2
+    b2 = 1.0 - 4.0 * m_tau**2 / np.asarray(sqrt_s, dtype=np.float64) ** 2
     d = 1.0 + c * c + (1.0 - b2) * s2
     out = np.zeros((c.size, 3, 3))
     out[:, 0, 0] = (2.0 - b2) * s2 / d
     out[:, 1, 1] = -b2 * s2 / d
     out[:, 2, 2] = (1.0 + c * c - (1.0 - b2) * s2) / d
-    out[:, 0, 2] = out[:, 2, 0] = -2.0 * math.sqrt(1.0 - b2) * np.sqrt(s2) * c / d
+    out[:, 0, 2] = out[:, 2, 0] = -2.0 * np.sqrt(1.0 - b2) * np.sqrt(s2) * c / d
     return out
 
 
@@ -291,28 +293,27 @@ class TauPairSample:
     sigma_fb: float
 
 
-def sample_tau_pair(
+def decay_tau_pair(
     rng: np.random.Generator,
-    n: int,
-    sqrt_s: float = 10.58,
+    direction: FloatArray,
+    sqrt_s: FloatArray,
     spin_correlations: bool = True,
-    z_exchange: bool = False,
     m_tau: float = M_TAU,
     m_mu: float = M_MU,
-) -> TauPairSample:
-    """Sample e+e- -> tau+ tau- (Born angular distribution with tau mass) with both taus decaying to
-    mu nu nubar, with (default) or without the Born spin correlation (accept the unpolarized decays with
-    (1 + C_ij h-_i h+_j)/2, exact since the singular values of C are <= 1). Without correlations the two
-    decays are independent and isotropic. Momenta are boosted from the tau rest frames to the CM frame."""
-    if n < 1:
-        raise ParameterError("n", "must be >= 1", n)
-    if not sqrt_s > 2.0 * m_tau:
-        raise ParameterError("run.sqrt_s", "must exceed 2 m_tau", sqrt_s)
-    c = _sample_cos(rng, n, sqrt_s, m_tau, z_exchange)
-    phi = rng.uniform(0.0, 2.0 * math.pi, n)
+) -> FloatArray:
+    """Both taus of e+e- -> tau+ tau- decayed to mu nu nubar in the pair's CM frame (e- beam along +z):
+    ``direction`` (n, 3) the unit tau- direction, ``sqrt_s`` (n,) the pair mass [GeV]. With (default) or
+    without the Born spin correlation (accept the unpolarized decays with (1 + C_ij h-_i h+_j)/2, exact since
+    the singular values of C are <= 1); without it the two decays are independent and isotropic. Momenta
+    (n, 8, 4) [GeV] in the layout of the module docstring, boosted from the tau rest frames."""
+    n = direction.shape[0]
+    ez = np.asarray(direction, dtype=np.float64)
+    c = np.clip(ez[:, 2], -1.0, 1.0)
     s = np.sqrt(1.0 - c * c)
-    ez = np.column_stack([s * np.cos(phi), s * np.sin(phi), c])
-    ex = np.column_stack([c * np.cos(phi), c * np.sin(phi), -s])
+    rho = np.hypot(ez[:, 0], ez[:, 1])
+    cphi = np.where(rho > 0, ez[:, 0] / np.where(rho > 0, rho, 1.0), 1.0)
+    sphi = np.where(rho > 0, ez[:, 1] / np.where(rho > 0, rho, 1.0), 0.0)
+    ex = np.column_stack([c * cphi, c * sphi, -s])
     ey = np.cross(ez, ex)
     dm = sample_tau_decay(rng, n, None, -1, m_tau, m_mu)
     dp = sample_tau_decay(rng, n, None, +1, m_tau, m_mu)
@@ -329,15 +330,38 @@ def sample_tau_pair(
             if todo.size:
                 dm[todo] = sample_tau_decay(rng, todo.size, None, -1, m_tau, m_mu)
                 dp[todo] = sample_tau_decay(rng, todo.size, None, +1, m_tau, m_mu)
-    e = 0.5 * sqrt_s
-    pt = math.sqrt(e * e - m_tau**2)
+    e = 0.5 * np.asarray(sqrt_s, dtype=np.float64)
+    pt = np.sqrt(e * e - m_tau**2)
     out = np.empty((n, 8, 4))
     out[:, TAU_M, 0] = e
-    out[:, TAU_M, 1:] = pt * ez
+    out[:, TAU_M, 1:] = pt[:, None] * ez
     out[:, TAU_P, 0] = e
-    out[:, TAU_P, 1:] = -pt * ez
+    out[:, TAU_P, 1:] = -pt[:, None] * ez
     for j in range(3):
         out[:, MU_M + j] = boost_many(np.ascontiguousarray(dm[:, j]), out[:, TAU_M])
         out[:, MU_P + j] = boost_many(np.ascontiguousarray(dp[:, j]), out[:, TAU_P])
+    return out
+
+
+def sample_tau_pair(
+    rng: np.random.Generator,
+    n: int,
+    sqrt_s: float = 10.58,
+    spin_correlations: bool = True,
+    z_exchange: bool = False,
+    m_tau: float = M_TAU,
+    m_mu: float = M_MU,
+) -> TauPairSample:
+    """Sample e+e- -> tau+ tau- (Born angular distribution with tau mass) with both taus decaying to
+    mu nu nubar (:func:`decay_tau_pair`), at fixed ``sqrt_s`` [GeV]."""
+    if n < 1:
+        raise ParameterError("n", "must be >= 1", n)
+    if not sqrt_s > 2.0 * m_tau:
+        raise ParameterError("run.sqrt_s", "must exceed 2 m_tau", sqrt_s)
+    c = _sample_cos(rng, n, sqrt_s, m_tau, z_exchange)
+    phi = rng.uniform(0.0, 2.0 * math.pi, n)
+    s = np.sqrt(1.0 - c * c)
+    ez = np.column_stack([s * np.cos(phi), s * np.sin(phi), c])
+    out = decay_tau_pair(rng, ez, np.full(n, sqrt_s), spin_correlations, m_tau, m_mu)
     sigma = born_sigma(sqrt_s, m_tau, z_exchange) * GEV2_TO_FB * tau_to_mu_branching_ratio() ** 2
     return TauPairSample(out, c, sigma)
