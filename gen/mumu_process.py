@@ -5,9 +5,13 @@ adds the collinear structure function.
 
 Cross section (sm_mumu module docstring (c)), per hard centre-of-mass energy sqrt(s_hat):
 
-    sigma_hat = int dPhi_2 |M_Born|^2 K_SV(c, s_hat) / (2 s_hat) + int_ME dPhi_3 |M_mumugamma|^2 / (2 s_hat),
+    sigma_hat = int dPhi_2 |M_Born|^2 K_SV(c, s_hat) / (2 s_hat)
+                + int_ME dPhi_3 |M_mumugamma|^2 S(omega, c) / (2 s_hat),
 
-the second over the matrix-element region omega > omega_min, theta_gamma > theta_c from both beams (hard CM
+K_SV = S(omega_min, c) and S the exponentiated soft+virtual factor
+(:func:`~darkstrahl.gen.sm_mumu.sudakov_factor`, sm_mumu docstring (c): it makes the total independent of
+omega_min), the second over the matrix-element region omega > omega_min, theta_gamma > theta_c from
+both beams (hard CM
 frame), and the structure function run at the collinear scale Q_c^2 = s tan^2(theta_c/2)
 (:attr:`MuMuProcess.isr_scale_q2`, read by IsrProcess), so that the photon phase space is covered once: hard
 wide-angle photons by the exact O(alpha) matrix element with ISR, FSR and their interference, soft photons
@@ -65,6 +69,7 @@ from .sm_mumu import (
     collinear_scale_q2,
     mumugamma_msq,
     soft_virtual_factor,
+    sudakov_factor,
 )
 
 FloatArray = NDArray[np.float64]
@@ -119,6 +124,22 @@ def cos_lepton_cm(p: FloatArray, m: float) -> FloatArray:
     e = 0.5 * np.sqrt(s)
     dot = p[:, 0, 0] * p[:, 2, 0] - np.sum(p[:, 0, 1:] * p[:, 2, 1:], axis=1)
     return np.clip((e - dot / e) / np.sqrt(np.maximum(e * e - m * m, 1e-300)), -1.0, 1.0)
+
+
+def hard_frame_photon_and_cos(p: FloatArray, m: float) -> tuple[FloatArray, FloatArray]:
+    """Photon energy omega [GeV] and cos(e-, mu-) in the CM frame of the beams p1 + p2 for events (n, 5, 4)
+    in any frame (invariants: omega = P.k/sqrt s, E_q = P.q1/sqrt s, p1.q1 = (sqrt s/2)(E_q - |q| c))."""
+
+    def dot(a: FloatArray, b: FloatArray) -> FloatArray:
+        return a[:, 0] * b[:, 0] - np.sum(a[:, 1:] * b[:, 1:], axis=1)
+
+    big_p = p[:, 0] + p[:, 1]
+    rs = np.sqrt(dot(big_p, big_p))
+    omega = dot(big_p, p[:, 4]) / rs
+    e_q = dot(big_p, p[:, 2]) / rs
+    q = np.sqrt(np.maximum(e_q * e_q - m * m, 1e-300))
+    c = (e_q - 2.0 * dot(p[:, 0], p[:, 2]) / rs) / q
+    return omega, np.clip(c, -1.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -176,7 +197,8 @@ class MuMuProcess:
 
     # ------------------------------------------------------------------ matrix element
     def integrand(self, p: NDArray) -> NDArray:
-        """dsigma/dPhi [fb]: Born x K_SV for Born-region events (zero photon), the exact |M|^2 otherwise."""
+        """dsigma/dPhi [fb]: Born x K_SV for Born-region events (zero photon), the exact |M|^2 x S(omega, c)
+        otherwise (module docstring)."""
         s = beam_s(p)
         out = np.zeros(p.shape[0])
         born = p[:, 4, 0] == 0.0 if self.radiative else np.ones(p.shape[0], dtype=bool)
@@ -188,7 +210,10 @@ class MuMuProcess:
                 msq = msq * soft_virtual_factor(c, np.sqrt(s[born]), self.matching, self.m_mu)
             out[born] = msq
         if (~born).any():
-            out[~born] = mumugamma_msq(np.ascontiguousarray(p[~born]), self.m_mu)
+            pr = np.ascontiguousarray(p[~born])
+            rs = np.sqrt(s[~born])
+            omega, c = hard_frame_photon_and_cos(pr, self.m_mu)
+            out[~born] = mumugamma_msq(pr, self.m_mu) * sudakov_factor(c, rs, omega, self.matching, self.m_mu)
         return out * GEV2_TO_FB / (2.0 * s)
 
     def integrand_and_helicity(self, p: NDArray, r: NDArray) -> tuple[NDArray, NDArray]:
