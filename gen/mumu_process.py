@@ -3,15 +3,14 @@ matched Born + hard-photon calculation of :mod:`darkstrahl.gen.sm_mumu` as a
 :class:`~darkstrahl.gen.process.MultichannelProcess`, so that :class:`~darkstrahl.gen.isr_process.IsrProcess`
 adds the collinear structure function.
 
-Cross section (sm_mumu module docstring (c)), per hard centre-of-mass energy sqrt(s_hat):
+Cross section (:mod:`darkstrahl.gen.sm_mumu_matching`), per hard centre-of-mass energy sqrt(s_hat):
 
     sigma_hat = int dPhi_2 |M_Born|^2 K_SV(c, s_hat) / (2 s_hat)
                 + int_ME dPhi_3 |M_mumugamma|^2 S(omega, c) / (2 s_hat),
 
 K_SV = S(omega_min, c) and S the exponentiated soft+virtual factor
-(:func:`~darkstrahl.gen.sm_mumu.sudakov_factor`, sm_mumu docstring (c): it makes the total independent of
-omega_min), the second over the matrix-element region omega > omega_min, theta_gamma > theta_c from
-both beams (hard CM
+(:func:`~darkstrahl.gen.sm_mumu_matching.sudakov_factor`; it makes the total independent of omega_min), the
+second over the matrix-element region omega > omega_min, theta_gamma > theta_c from both beams (hard CM
 frame), and the structure function run at the collinear scale Q_c^2 = s tan^2(theta_c/2)
 (:attr:`MuMuProcess.isr_scale_q2`, read by IsrProcess), so that the photon phase space is covered once: hard
 wide-angle photons by the exact O(alpha) matrix element with ISR, FSR and their interference, soft photons
@@ -38,9 +37,9 @@ Phase space (the maps, Jacobians, shapes). The hard unit point u (n, 5) maps to 
   b* the muon velocity in the mu mu frame (density ∝ 1/(1 - b*^2 c2^2), the FSR collinear peaks),
   J_c2 = 2 y (1 - b*^2 c2^2)/b*;
 
-with W_phys = dPhi_3/(d omega dOmega_k dOmega_a) of :func:`~darkstrahl.gen.sm_mumu.build_mumugamma`. A
-channel's inverse at a point of the other region returns J = inf (density 0): the Born and the radiative
-regions are disjoint parts of one integral.
+with W_phys = dPhi_3/(d omega dOmega_k dOmega_a) of
+:func:`~darkstrahl.gen.sm_mumu_matching.build_mumugamma`. A channel's inverse at a point of the other region
+returns J = inf (density 0): the Born and the radiative regions are disjoint parts of one integral.
 omega_max = (s_hat - m_pair_min^2)/(2 sqrt s_hat) (the mu mu mass cut, :attr:`MuMuProcess.m_pair_min`);
 points with omega >= omega_max (possible at low s_hat) get W_phys = 0.
 """
@@ -63,12 +62,11 @@ from .kinematics import beam_s
 from .layout import Layout, Slot, primary_rows
 from .phasespace import Channel, PhaseSpace, collinear_cos_map, log_inverse, log_map
 from .process import ProcessRequest, no_decay
-from .sm_mumu import (
+from .sm_mumu import born_msq, mumugamma_msq
+from .sm_mumu_matching import (
     RadiativeMatching,
-    born_msq,
     build_mumugamma,
     collinear_scale_q2,
-    mumugamma_msq,
     soft_virtual_factor,
     sudakov_factor,
 )
@@ -180,7 +178,7 @@ class MuMuProcess:
     @property
     def isr_scale_q2(self) -> float | None:
         """The structure function's scale Q^2 [GeV^2]: Q_c^2 = s tan^2(theta_c/2) with the hard-photon region
-        (sm_mumu docstring (c)), None (Q^2 = s) for the Born process."""
+        (sm_mumu_matching docstring), None (Q^2 = s) for the Born process."""
         return collinear_scale_q2(self.sqrt_s, self.matching) if self.radiative else None
 
     @cached_property

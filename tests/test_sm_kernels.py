@@ -14,6 +14,7 @@ from scipy.integrate import quad
 
 from darkstrahl.errors import ParameterError
 from darkstrahl.gen import sm_mumu as mm
+from darkstrahl.gen import sm_mumu_matching as mt
 from darkstrahl.gen import sm_tau as st
 from darkstrahl.gen import sm_twophoton as tp
 from darkstrahl.gen.constants import ALPHA, G_F, GEV2_TO_FB, M_MU, M_TAU
@@ -81,7 +82,7 @@ def test_z_exchange_effect_and_forward_backward_asymmetry() -> None:
 # ----------------------------------------------------------------------------- mu mu gamma
 @pytest.fixture(scope="module")
 def radiative_points() -> tuple[np.ndarray, np.ndarray]:
-    ps = mm.MuMuGammaPhaseSpace(RS, mm.RadiativeMatching(0.1, 10.0))
+    ps = mt.MuMuGammaPhaseSpace(RS, mt.RadiativeMatching(0.1, 10.0))
     return ps.generate(np.random.default_rng(2).random((400, 6)))
 
 
@@ -107,7 +108,7 @@ def test_ward_identity_and_lorentz_invariance(radiative_points: tuple[np.ndarray
 
 def test_massless_limit_is_berends_kleiss() -> None:
     m = 1e-4  # GeV; compare away from the muon dead cones (angle(mu, gamma) > 1 deg >> m/E)
-    p, _ = mm.MuMuGammaPhaseSpace(RS, mm.RadiativeMatching(0.1, 10.0), m_mu=m).generate(
+    p, _ = mt.MuMuGammaPhaseSpace(RS, mt.RadiativeMatching(0.1, 10.0), m_mu=m).generate(
         np.random.default_rng(3).random((2000, 6))
     )
     k = p[:, 4, 1:] / np.linalg.norm(p[:, 4, 1:], axis=1, keepdims=True)
@@ -120,7 +121,7 @@ def test_massless_limit_is_berends_kleiss() -> None:
 
 
 def test_soft_photon_limit_is_eikonal_times_born() -> None:
-    ps = mm.MuMuGammaPhaseSpace(RS, mm.RadiativeMatching(1e-5, 10.0), omega_upper=2e-5)
+    ps = mt.MuMuGammaPhaseSpace(RS, mt.RadiativeMatching(1e-5, 10.0), omega_upper=2e-5)
     p, _ = ps.generate(np.random.default_rng(4).random((300, 6)))
     ratio = mm.mumugamma_msq(p) / (mm.eikonal_factor(p) * mm.born_msq(np.ascontiguousarray(p[:, :4])))
     np.testing.assert_allclose(ratio, 1.0, atol=2e-5)  # corrections O(omega/E) = 4e-6
@@ -129,10 +130,10 @@ def test_soft_photon_limit_is_eikonal_times_born() -> None:
 def test_soft_slice_gives_born_times_soft_coefficient() -> None:
     """omega_min independence of the matching: the ME in a soft slice w1 < omega < w2 outside the cones equals
     int dcos dsigma_Born/dcos B(c) ln(w2/w1) (IFI part odd in c: integrates to 0), up to O(w2/E) = 0.4 %."""
-    match = mm.RadiativeMatching(0.001, 10.0)
-    ps = mm.MuMuGammaPhaseSpace(RS, match, omega_upper=0.01)
+    match = mt.RadiativeMatching(0.001, 10.0)
+    ps = mt.MuMuGammaPhaseSpace(RS, match, omega_upper=0.01)
     sig, err = ps.cross_section_fb(np.random.default_rng(5), 40000)
-    b_even = mm.wide_angle_beta(match) + mm.fsr_beta(RS)
+    b_even = mt.wide_angle_beta(match) + mt.fsr_beta(RS)
     expected = mm.born_sigma(RS) * GEV2_TO_FB * b_even * math.log(10.0)
     assert err < 0.01 * sig
     assert sig == pytest.approx(expected, abs=3 * err + 0.006 * expected)
@@ -142,23 +143,23 @@ def test_soft_virtual_constants_reproduce_the_known_total_corrections() -> None:
     """O(alpha) K_SV at small theta_c plus the collinear part of the SF (beta_c ln Delta + 3/4 beta_c) is the
     Kuraev-Fadin soft+virtual ISR correction beta (ln Delta + 3/4) + (alpha/pi)(pi^2/3 - 1/2) plus the same
     for the final state (next_wave.md 3.1), for the symmetric (c = 0) configuration."""
-    match = mm.RadiativeMatching(0.05, 3.0)
+    match = mt.RadiativeMatching(0.05, 3.0)
     delta = 2 * match.omega_min / RS
-    k = float(mm.soft_virtual_factor(0.0, RS, match, exponentiate=False))
-    beta_c = mm.collinear_beta(RS, match)
+    k = float(mt.soft_virtual_factor(0.0, RS, match, exponentiate=False))
+    beta_c = mt.collinear_beta(RS, match)
     total = k - 1 + beta_c * (math.log(delta) + 0.75)
-    beta, beta_f = mm.isr_beta_full(RS), mm.fsr_beta(RS)
+    beta, beta_f = mt.isr_beta_full(RS), mt.fsr_beta(RS)
     const = ALPHA / math.pi * (math.pi**2 / 3 - 0.5)
     assert total == pytest.approx((beta + beta_f) * (math.log(delta) + 0.75) + 2 * const, rel=1e-12)
     assert beta == pytest.approx(0.08769, abs=1e-5)
-    assert mm.collinear_beta(RS, match) == pytest.approx(beta - mm.wide_angle_beta(match), rel=1e-12)
+    assert mt.collinear_beta(RS, match) == pytest.approx(beta - mt.wide_angle_beta(match), rel=1e-12)
 
 
 def test_bad_inputs_name_the_parameter() -> None:
     with pytest.raises(ParameterError, match="run.sqrt_s"):
         mm.born_sigma(0.2)
     with pytest.raises(ParameterError, match="matching.theta_c_deg"):
-        mm.RadiativeMatching(0.01, 95.0)
+        mt.RadiativeMatching(0.01, 95.0)
     with pytest.raises(ParameterError, match="parts"):
         mm.mumugamma_msq(np.zeros((1, 5, 4)), parts=7)
 

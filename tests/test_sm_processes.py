@@ -23,7 +23,7 @@ from darkstrahl.gen.generator import RunSettings, make_generator
 from darkstrahl.gen.isr_process import IsrProcess, IsrSettings
 from darkstrahl.gen.mumu_process import MuMuProcess
 from darkstrahl.gen.sampler import SamplerSettings
-from darkstrahl.gen.sm_mumu import RadiativeMatching, collinear_beta
+from darkstrahl.gen.sm_mumu_matching import RadiativeMatching, collinear_beta
 from darkstrahl.gen.sm_twophoton import epa_sigma_fb
 from darkstrahl.gen.twophoton_process import TwoPhotonMuMuProcess
 from darkstrahl.runcard import build, load_card

@@ -28,7 +28,7 @@ from darkstrahl.gen.isr_process import IsrSettings
 from darkstrahl.gen.model import BENCHMARKS, DarkModel
 from darkstrahl.gen.registry import PROCESSES
 from darkstrahl.gen.signal_process import PDG_AP, PDG_CHI, PDG_PHI, PHOTON_ALPHA_SCHEMES, GenerationCuts
-from darkstrahl.gen.sm_mumu import RadiativeMatching
+from darkstrahl.gen.sm_mumu_matching import RadiativeMatching
 from darkstrahl.gen.sm_twophoton import EPASettings
 from darkstrahl.gen.width_tables import DEFAULT_PHI_WIDTHS, PHI_WIDTH_PRESCRIPTIONS
 
