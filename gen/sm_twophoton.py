@@ -270,20 +270,23 @@ class EPASample:
 
 
 def sample_epa(rng: np.random.Generator, n: int, settings: EPASettings) -> EPASample:
-    """Weighted EPA events: ln x1, ln x2 uniform on [ln tau_min, 0] (the 1/x fluxes), cos theta* with the
-    1/(1 - b^2 c^2) map c = tanh(u atanh b)/b (u uniform in [-1, 1]), phi* uniform. Weight =
-    x1 f(x1) x2 f(x2) (ln tau_min)^2 x dsigma/dc / g(c) x acceptance, so that mean(weights) = sigma [fb];
-    points with W < w_min or muons outside |cos| < cos_max get weight 0."""
+    """Weighted EPA events. Map: tau = x1 x2 with density g(tau) = 1/(tau^2 (1/tau_min - 1)) on [tau_min, 1]
+    (tau = 1/(a - u (a - 1)), a = 1/tau_min: the 1/tau of the photon luminosity times the 1/W^2 of sigma_BW),
+    ln x1 uniform on [ln tau, 0] and x2 = tau/x1 (dx1 dx2 = dtau d ln x1, density g(tau)/|ln tau|);
+    cos theta* with the 1/(1 - b^2 c^2) map c = tanh(u atanh b)/b (u uniform in [-1, 1]), phi* uniform.
+    Weight = x1 f(x1) x2 f(x2) tau (a - 1) |ln tau| x dsigma/dc / g(c) x acceptance, so that
+    mean(weights) = sigma [fb]; points with muons outside |cos| < cos_max get weight 0."""
     if n < 1:
         raise ParameterError("n", "must be >= 1", n)
     s = settings.sqrt_s**2
     m = settings.m_mu
-    lmin = math.log(settings.tau_min)
-    x1 = np.exp(lmin * rng.random(n))
-    x2 = np.exp(lmin * rng.random(n))
-    tau = x1 * x2
-    ok = tau >= settings.tau_min
-    w = np.sqrt(np.maximum(tau, settings.tau_min) * s)
+    a = 1.0 / settings.tau_min
+    tau = 1.0 / (a - rng.random(n) * (a - 1.0))
+    ltau = np.log(tau)
+    x1 = np.exp(ltau * np.clip(rng.random(n), 1e-12, 1.0 - 1e-12))
+    x2 = tau / x1
+    ok = np.ones(n, dtype=bool)
+    w = np.sqrt(tau * s)
     b = np.clip(_beta(w, m), 1e-12, 1.0 - 1e-15)
     ab = np.arctanh(b)
     cs = np.tanh(ab * rng.uniform(-1.0, 1.0, n)) / b
@@ -292,7 +295,7 @@ def sample_epa(rng: np.random.Generator, n: int, settings: EPASettings) -> EPASa
     if settings.cos_max < 1.0:
         ok &= np.abs(_lab_cos(cs, b, w, y, m)) < settings.cos_max
         ok &= np.abs(_lab_cos(-cs, b, w, y, m)) < settings.cos_max
-    weight = x1 * settings.flux(x1, w) * x2 * settings.flux(x2, w) * lmin**2
+    weight = x1 * settings.flux(x1, w) * x2 * settings.flux(x2, w) * tau * (a - 1.0) * np.abs(ltau)
     weight = np.where(ok, weight * breit_wheeler_dsigma_dcos(cs, w, m) / g, 0.0) * GEV2_TO_FB
     phi = rng.uniform(0.0, 2.0 * math.pi, n)
     e = 0.5 * w
