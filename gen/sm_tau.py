@@ -60,6 +60,8 @@ from .sm_mumu import born_dsigma_dcos, born_sigma
 
 FloatArray = NDArray[np.float64]
 
+#: Candidates per requested decay in the accept-reject of :func:`sample_tau_decay` (acceptance ~0.3).
+_OVERSAMPLE = 4.0
 #: Indices of the sampled pair layout (module docstring).
 TAU_M, TAU_P, MU_M, NUBAR_MU, NU_TAU, MU_P, NU_MU, NUBAR_TAU = range(8)
 
@@ -226,15 +228,23 @@ def sample_tau_decay(
     qmax = math.sqrt(max(muon_energy_range(m_tau, m_mu)[1] ** 2 - m_mu**2, 0.0))
     bound = 64.0 * G_F**2 * 2.0 * m_tau**4 / 16.0 * qmax
     rest = np.array([m_tau, 0.0, 0.0, 0.0])
+    common = polarization is None or np.ndim(polarization) == 1
     while todo.size:
-        m = todo.size
+        # one polarization for all: draw ~1/efficiency candidates per missing event (accepted ones are iid,
+        # filled in order), so that the loop ends in a few passes; per-event polarizations: one each
+        m = int(_OVERSAMPLE * todo.size) + 64 if common else todo.size
         p, q = _flat_decay(rng, m, m_tau, m_mu)
         spin = np.zeros((m, 4))
-        spin[:, 1:] = pol[todo]
+        spin[:, 1:] = pol[0] if common else pol[todo]
         w = tau_decay_msq(np.broadcast_to(rest, (m, 4)), spin, p[:, 0], p[:, 1], p[:, 2], charge, m_tau) * q
         keep = rng.random(m) * bound < w
-        out[todo[keep]] = p[keep]
-        todo = todo[~keep]
+        if common:
+            acc = np.flatnonzero(keep)[: todo.size]
+            out[todo[: acc.size]] = p[acc]
+            todo = todo[acc.size :]
+        else:
+            out[todo[keep]] = p[keep]
+            todo = todo[~keep]
     return out
 
 
