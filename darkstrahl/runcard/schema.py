@@ -245,7 +245,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "m_ll_min": Key(
             float,
             0.0,
-            "mumu, tautau, twophoton_mumu: lower cut on the lepton-pair mass sqrt(s_hat)",
+            "mumu, twophoton_mumu: lower cut on m_mumu; tautau: on the tau-pair mass sqrt(s_hat)",
             "GeV",
             _non_negative,
         ),
