@@ -64,7 +64,7 @@ from .kinematics import beam_s
 from .layout import Layout, Slot, primary_rows
 from .phasespace import Channel, PhaseSpace, collinear_cos_map, log_inverse, log_map
 from .process import ProcessRequest, no_decay
-from .sm_mumu import born_msq, mumugamma_msq
+from .sm_mumu import born_msq, born_sigma, mumugamma_msq
 from .sm_mumu_matching import (
     RadiativeMatching,
     build_mumugamma,
@@ -200,7 +200,13 @@ class MuMuProcess:
         return np.zeros((codes.shape[0], len(self.layout)), dtype=np.int8)
 
     def summary(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"radiative": self.radiative, "m_ll_min_GeV": self.m_min}
+        # xsec's sigma_born_fb is this process without the structure function (with radiative = True: Born x
+        # K_SV + hard photon); the tree-level Born is reported separately
+        out: dict[str, Any] = {
+            "radiative": self.radiative,
+            "m_ll_min_GeV": self.m_min,
+            "sigma_tree_born_fb": born_sigma(self.sqrt_s, self.m_mu) * GEV2_TO_FB,
+        }
         if self.radiative:
             out |= {"omega_min_GeV": self.matching.omega_min, "theta_c_deg": self.matching.theta_c_deg}
         return out
