@@ -48,6 +48,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numba as nb
 import numpy as np
 from numpy.typing import NDArray
 from particle import Particle
@@ -163,44 +164,56 @@ def tau_decay_msq(
     return 64.0 * G_F**2 * (dot(p_tau, k1) + charge * m_tau * dot(spin, k1)) * dot(q_mu, k2)
 
 
-def _orthonormal(n: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Two unit vectors (n, 3) completing the unit vectors n (n, 3) to a right-handed basis (e1, e2, n)."""
-    a = np.where(np.abs(n[:, 2:3]) < 0.9, np.array([[0.0, 0.0, 1.0]]), np.array([[1.0, 0.0, 0.0]]))
-    e1 = a - np.sum(a * n, axis=1, keepdims=True) * n
-    e1 /= np.linalg.norm(e1, axis=1, keepdims=True)
-    return e1, np.cross(n, e1)
-
-
-def _random_unit(rng: np.random.Generator, n: int) -> FloatArray:
-    c = rng.uniform(-1.0, 1.0, n)
-    phi = rng.uniform(0.0, 2.0 * math.pi, n)
-    s = np.sqrt(1.0 - c * c)
-    return np.column_stack([s * np.cos(phi), s * np.sin(phi), c])
-
-
-def _flat_decay(rng: np.random.Generator, n: int, m: float, mm: float) -> tuple[FloatArray, FloatArray]:
-    """n points of tau -> mu nu nu at rest with E_mu uniform and E_1 uniform in its Dalitz slice:
-    momenta (n, 3, 4) (mu, k1, k2) and the Dalitz weight |q| (flat phase space ∝ |q| per point)."""
-    lo, hi = muon_energy_range(m, mm)
-    e = rng.uniform(lo, hi, n)
-    q = np.sqrt(np.maximum(e * e - mm * mm, 0.0))
-    eq = m - e
-    e1 = 0.5 * (eq + q * rng.uniform(-1.0, 1.0, n))
-    e2 = eq - e1
-    cos1 = np.clip((e2 * e2 - q * q - e1 * e1) / np.maximum(2.0 * q * e1, 1e-300), -1.0, 1.0)
-    nmu = _random_unit(rng, n)
-    a, b = _orthonormal(nmu)
-    phi = rng.uniform(0.0, 2.0 * math.pi, n)[:, None]
-    s1 = np.sqrt(1.0 - cos1 * cos1)[:, None]
-    n1 = cos1[:, None] * nmu + s1 * (np.cos(phi) * a + np.sin(phi) * b)
+@nb.njit(cache=True)
+def _decay_candidates_kernel(
+    u: FloatArray, m: float, mm: float, pol: FloatArray, charge: int
+) -> tuple[FloatArray, FloatArray]:
+    """Candidates of tau -> mu nu nu at rest from uniforms u (n, 5): E_mu uniform in its range (u0), E_1
+    uniform in its Dalitz slice (u1), the muon direction (u2: cos, u3: azimuth), k1's azimuth about it (u4).
+    Returns momenta (n, 3, 4) (mu, k1, k2) [GeV] and w = |M|^2 |q|,
+    |M|^2 = 64 G_F^2 m (E1 - charge P.k1)(q.k2)
+    (:func:`tau_decay_msq` at rest with spin (0, P); pol (n, 3) or (1, 3)); flat phase space is ∝ |q|
+    per point."""
+    n = u.shape[0]
     p = np.empty((n, 3, 4))
-    p[:, 0, 0] = e
-    p[:, 0, 1:] = q[:, None] * nmu
-    p[:, 1, 0] = e1
-    p[:, 1, 1:] = e1[:, None] * n1
-    p[:, 2, 1:] = -(p[:, 0, 1:] + p[:, 1, 1:])
-    p[:, 2, 0] = np.linalg.norm(p[:, 2, 1:], axis=1)
-    return p, q
+    w = np.empty(n)
+    lo, hi = mm, (m * m + mm * mm) / (2.0 * m)
+    g = 64.0 * G_F * G_F * m
+    for i in range(n):
+        e = lo + (hi - lo) * u[i, 0]
+        q = math.sqrt(max(e * e - mm * mm, 0.0))
+        eq = m - e
+        e1 = 0.5 * (eq + q * (2.0 * u[i, 1] - 1.0))
+        e2 = eq - e1
+        c1 = (e2 * e2 - q * q - e1 * e1) / max(2.0 * q * e1, 1e-300)
+        c1 = min(1.0, max(-1.0, c1))
+        s1 = math.sqrt(1.0 - c1 * c1)
+        c = 2.0 * u[i, 2] - 1.0
+        s = math.sqrt(max(0.0, 1.0 - c * c))
+        f = 2.0 * math.pi * u[i, 3]
+        nx, ny, nz = s * math.cos(f), s * math.sin(f), c
+        # e_a = normalize(axis - (axis.n) n), e_b = n x e_a (axis z, or x near the poles)
+        if abs(nz) < 0.9:
+            ax, ay, az = -nz * nx, -nz * ny, 1.0 - nz * nz
+        else:
+            ax, ay, az = 1.0 - nx * nx, -nx * ny, -nx * nz
+        norm = math.sqrt(ax * ax + ay * ay + az * az)
+        ax, ay, az = ax / norm, ay / norm, az / norm
+        bx, by, bz = ny * az - nz * ay, nz * ax - nx * az, nx * ay - ny * ax
+        ph = 2.0 * math.pi * u[i, 4]
+        cp, sp = math.cos(ph), math.sin(ph)
+        kx = c1 * nx + s1 * (cp * ax + sp * bx)
+        ky = c1 * ny + s1 * (cp * ay + sp * by)
+        kz = c1 * nz + s1 * (cp * az + sp * bz)
+        p[i, 0, 0], p[i, 0, 1], p[i, 0, 2], p[i, 0, 3] = e, q * nx, q * ny, q * nz
+        p[i, 1, 0], p[i, 1, 1], p[i, 1, 2], p[i, 1, 3] = e1, e1 * kx, e1 * ky, e1 * kz
+        x2, y2, z2 = -(q * nx + e1 * kx), -(q * ny + e1 * ky), -(q * nz + e1 * kz)
+        p[i, 2, 0], p[i, 2, 1], p[i, 2, 2], p[i, 2, 3] = math.sqrt(x2 * x2 + y2 * y2 + z2 * z2), x2, y2, z2
+        j = i if pol.shape[0] > 1 else 0
+        pk1 = pol[j, 0] * p[i, 1, 1] + pol[j, 1] * p[i, 1, 2] + pol[j, 2] * p[i, 1, 3]
+        qk2 = e * p[i, 2, 0] - (p[i, 0, 1] * x2 + p[i, 0, 2] * y2 + p[i, 0, 3] * z2)
+        w[i] = g * (e1 - charge * pk1) * qk2 * q
+    return p, w
 
 
 def sample_tau_decay(
@@ -227,16 +240,14 @@ def sample_tau_decay(
     todo = np.arange(n)
     qmax = math.sqrt(max(muon_energy_range(m_tau, m_mu)[1] ** 2 - m_mu**2, 0.0))
     bound = 64.0 * G_F**2 * 2.0 * m_tau**4 / 16.0 * qmax
-    rest = np.array([m_tau, 0.0, 0.0, 0.0])
     common = polarization is None or np.ndim(polarization) == 1
+    pol_common = np.ascontiguousarray(pol[:1])
     while todo.size:
         # one polarization for all: draw ~1/efficiency candidates per missing event (accepted ones are iid,
         # filled in order), so that the loop ends in a few passes; per-event polarizations: one each
         m = int(_OVERSAMPLE * todo.size) + 64 if common else todo.size
-        p, q = _flat_decay(rng, m, m_tau, m_mu)
-        spin = np.zeros((m, 4))
-        spin[:, 1:] = pol[0] if common else pol[todo]
-        w = tau_decay_msq(np.broadcast_to(rest, (m, 4)), spin, p[:, 0], p[:, 1], p[:, 2], charge, m_tau) * q
+        pol_m = pol_common if common else np.ascontiguousarray(pol[todo])
+        p, w = _decay_candidates_kernel(rng.random((m, 5)), m_tau, m_mu, pol_m, charge)
         keep = rng.random(m) * bound < w
         if common:
             acc = np.flatnonzero(keep)[: todo.size]
