@@ -310,3 +310,21 @@ def test_epa_acceptance_cut_rate_matches_sampler() -> None:
     kept = smp.momenta[smp.weights > 0]
     cos = kept[:, 2:, 3] / np.linalg.norm(kept[:, 2:, 1:], axis=2)
     assert np.all(np.abs(cos) < s.cos_max + 1e-12)
+
+
+def test_decay_candidate_kernel_weight_is_the_v_minus_a_matrix_element() -> None:
+    """The numba candidates of tau -> mu nu nu: four-momentum conservation at rest, massless neutrinos,
+    and the weight |M|^2 |q| equal to :func:`tau_decay_msq` (spin (0, P)) for both charges."""
+    u = np.random.default_rng(10).random((500, 5))
+    pol = np.array([[0.3, -0.2, 0.5]])
+    rest = np.tile([M_TAU, 0.0, 0.0, 0.0], (500, 1))
+    spin = np.zeros((500, 4))
+    spin[:, 1:] = pol[0]
+    for charge in (-1, 1):
+        p, w = st._decay_candidates_kernel(u, M_TAU, M_MU, pol, charge)
+        np.testing.assert_allclose(p.sum(axis=1), rest, atol=1e-14)
+        for j in (1, 2):
+            np.testing.assert_allclose(p[:, j, 0] ** 2 - np.sum(p[:, j, 1:] ** 2, axis=1), 0.0, atol=1e-13)
+        q = np.sqrt(p[:, 0, 0] ** 2 - M_MU**2)
+        ref = st.tau_decay_msq(rest, spin, p[:, 0], p[:, 1], p[:, 2], charge) * q
+        np.testing.assert_allclose(w, ref, rtol=1e-12)
