@@ -122,8 +122,12 @@ class IsrProcess:
 
     @cached_property
     def beta(self) -> float:
-        """beta = (2 alpha/pi)(ln(s/m_e^2) - 1) at the nominal s."""
-        return float(beta_isr(self.sqrt_s**2, ISR_ALPHA_SCHEMES[self.settings.alpha]))
+        """beta = (2 alpha/pi)(ln(Q^2/m_e^2) - 1) at Q^2 = the nominal s, or at the collinear scale
+        ``isr_scale_q2`` [GeV^2] of a hard process that describes wide-angle photons itself
+        (optional attribute;
+        the matching of :mod:`darkstrahl.gen.mumu_process`)."""
+        q2 = getattr(self.hard, "isr_scale_q2", None)
+        return float(beta_isr(self.sqrt_s**2 if q2 is None else q2, ISR_ALPHA_SCHEMES[self.settings.alpha]))
 
     @cached_property
     def tau_min(self) -> float:

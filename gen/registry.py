@@ -14,8 +14,11 @@ from dataclasses import dataclass
 from darkstrahl.errors import ParameterError
 
 from .flat_background import build_flat_background
+from .mumu_process import build_mumu
 from .process import Process, ProcessRequest
 from .signal_process import build_signal
+from .tautau_process import build_tautau
+from .twophoton_process import build_twophoton
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,9 @@ PROCESSES: dict[str, ProcessEntry] = {
     "gamma_phi": ProcessEntry(build_signal, "signal e+e- -> gamma phi chi chibar"),
     "bkg_phi": ProcessEntry(build_flat_background, "flat phase-space background of phi (2 -> 3)"),
     "bkg_gamma_phi": ProcessEntry(build_flat_background, "flat phase-space background of gamma_phi (2 -> 4)"),
+    "mumu": ProcessEntry(build_mumu, "SM e+e- -> mu+ mu- (gamma), Born + exact O(alpha) hard photon"),
+    "tautau": ProcessEntry(build_tautau, "SM e+e- -> tau+ tau- -> mu+ mu- 4 nu, V-A, spin correlations"),
+    "twophoton_mumu": ProcessEntry(build_twophoton, "SM e+e- -> e+e- mu+ mu-, equivalent photons"),
 }
 
 

@@ -27,9 +27,11 @@ Pieces:
   is then proportional to 1 + h.P with the polarimeter vector h = +khat1 (tau-) or -khat1 (tau+), which the
   pair sampler uses for the spin correlation (accept with (1 + C_ij h-_i h+_j)/2).
 
-  Integrating the neutrinos (int d3k1/2E1 d3k2/2E2 delta4(Q - k1 - k2) k1^a k2^b = (pi/24)(Q^2 g^ab + 2 Q^a Q^b)):
+  Integrating the neutrinos
+  (int d3k1/2E1 d3k2/2E2 delta4(Q - k1 - k2) k1^a k2^b = (pi/24)(Q^2 g^ab + 2 Q^a Q^b)):
 
-      d2Gamma/(dE dcos) = G_F^2 |q| / (24 pi^3 m) [F(E) -+ P m |q| cos (4 m E - m^2 - 3 m_mu^2)]   (- for tau-),
+      d2Gamma/(dE dcos) = G_F^2 |q| / (24 pi^3 m) [F(E) -+ P m |q| cos (4 m E - m^2 - 3 m_mu^2)]
+      (- for tau-),
       F(E) = Q^2 m E + 2 (m^2 - m E)(m E - m_mu^2),   Q^2 = m^2 + m_mu^2 - 2 m E,
 
   E, q the muon energy and momentum in the tau rest frame, cos the angle between q and P. For m_mu -> 0 this
@@ -46,6 +48,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numba as nb
 import numpy as np
 from numpy.typing import NDArray
 from particle import Particle
@@ -58,6 +61,8 @@ from .sm_mumu import born_dsigma_dcos, born_sigma
 
 FloatArray = NDArray[np.float64]
 
+#: Candidates per requested decay in the accept-reject of :func:`sample_tau_decay` (acceptance ~0.3).
+_OVERSAMPLE = 4.0
 #: Indices of the sampled pair layout (module docstring).
 TAU_M, TAU_P, MU_M, NUBAR_MU, NU_TAU, MU_P, NU_MU, NUBAR_TAU = range(8)
 
@@ -68,7 +73,8 @@ def _check_masses(m_tau: float, m_mu: float) -> None:
 
 
 def michel_f(y: float | FloatArray) -> FloatArray:
-    """f(y) = 1 - 8y + 8y^3 - y^4 - 12 y^2 ln y, the phase-space factor of l -> l' nu nubar, y = m_l'^2/m_l^2."""
+    """f(y) = 1 - 8y + 8y^3 - y^4 - 12 y^2 ln y, the phase-space factor of l -> l' nu nubar,
+    y = m_l'^2/m_l^2."""
     y = np.asarray(y, dtype=np.float64)
     ylog = np.where(y > 0.0, y * y * np.log(np.where(y > 0.0, y, 1.0)), 0.0)
     return 1.0 - 8.0 * y + 8.0 * y**3 - y**4 - 12.0 * ylog
@@ -158,44 +164,56 @@ def tau_decay_msq(
     return 64.0 * G_F**2 * (dot(p_tau, k1) + charge * m_tau * dot(spin, k1)) * dot(q_mu, k2)
 
 
-def _orthonormal(n: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Two unit vectors (n, 3) completing the unit vectors n (n, 3) to a right-handed basis (e1, e2, n)."""
-    a = np.where(np.abs(n[:, 2:3]) < 0.9, np.array([[0.0, 0.0, 1.0]]), np.array([[1.0, 0.0, 0.0]]))
-    e1 = a - np.sum(a * n, axis=1, keepdims=True) * n
-    e1 /= np.linalg.norm(e1, axis=1, keepdims=True)
-    return e1, np.cross(n, e1)
-
-
-def _random_unit(rng: np.random.Generator, n: int) -> FloatArray:
-    c = rng.uniform(-1.0, 1.0, n)
-    phi = rng.uniform(0.0, 2.0 * math.pi, n)
-    s = np.sqrt(1.0 - c * c)
-    return np.column_stack([s * np.cos(phi), s * np.sin(phi), c])
-
-
-def _flat_decay(rng: np.random.Generator, n: int, m: float, mm: float) -> tuple[FloatArray, FloatArray]:
-    """n points of tau -> mu nu nu at rest with E_mu uniform and E_1 uniform in its Dalitz slice:
-    momenta (n, 3, 4) (mu, k1, k2) and the Dalitz weight |q| (flat phase space ∝ |q| per point)."""
-    lo, hi = muon_energy_range(m, mm)
-    e = rng.uniform(lo, hi, n)
-    q = np.sqrt(np.maximum(e * e - mm * mm, 0.0))
-    eq = m - e
-    e1 = 0.5 * (eq + q * rng.uniform(-1.0, 1.0, n))
-    e2 = eq - e1
-    cos1 = np.clip((e2 * e2 - q * q - e1 * e1) / np.maximum(2.0 * q * e1, 1e-300), -1.0, 1.0)
-    nmu = _random_unit(rng, n)
-    a, b = _orthonormal(nmu)
-    phi = rng.uniform(0.0, 2.0 * math.pi, n)[:, None]
-    s1 = np.sqrt(1.0 - cos1 * cos1)[:, None]
-    n1 = cos1[:, None] * nmu + s1 * (np.cos(phi) * a + np.sin(phi) * b)
+@nb.njit(cache=True)
+def _decay_candidates_kernel(
+    u: FloatArray, m: float, mm: float, pol: FloatArray, charge: int
+) -> tuple[FloatArray, FloatArray]:
+    """Candidates of tau -> mu nu nu at rest from uniforms u (n, 5): E_mu uniform in its range (u0), E_1
+    uniform in its Dalitz slice (u1), the muon direction (u2: cos, u3: azimuth), k1's azimuth about it (u4).
+    Returns momenta (n, 3, 4) (mu, k1, k2) [GeV] and w = |M|^2 |q|,
+    |M|^2 = 64 G_F^2 m (E1 - charge P.k1)(q.k2)
+    (:func:`tau_decay_msq` at rest with spin (0, P); pol (n, 3) or (1, 3)); flat phase space is ∝ |q|
+    per point."""
+    n = u.shape[0]
     p = np.empty((n, 3, 4))
-    p[:, 0, 0] = e
-    p[:, 0, 1:] = q[:, None] * nmu
-    p[:, 1, 0] = e1
-    p[:, 1, 1:] = e1[:, None] * n1
-    p[:, 2, 1:] = -(p[:, 0, 1:] + p[:, 1, 1:])
-    p[:, 2, 0] = np.linalg.norm(p[:, 2, 1:], axis=1)
-    return p, q
+    w = np.empty(n)
+    lo, hi = mm, (m * m + mm * mm) / (2.0 * m)
+    g = 64.0 * G_F * G_F * m
+    for i in range(n):
+        e = lo + (hi - lo) * u[i, 0]
+        q = math.sqrt(max(e * e - mm * mm, 0.0))
+        eq = m - e
+        e1 = 0.5 * (eq + q * (2.0 * u[i, 1] - 1.0))
+        e2 = eq - e1
+        c1 = (e2 * e2 - q * q - e1 * e1) / max(2.0 * q * e1, 1e-300)
+        c1 = min(1.0, max(-1.0, c1))
+        s1 = math.sqrt(1.0 - c1 * c1)
+        c = 2.0 * u[i, 2] - 1.0
+        s = math.sqrt(max(0.0, 1.0 - c * c))
+        f = 2.0 * math.pi * u[i, 3]
+        nx, ny, nz = s * math.cos(f), s * math.sin(f), c
+        # e_a = normalize(axis - (axis.n) n), e_b = n x e_a (axis z, or x near the poles)
+        if abs(nz) < 0.9:
+            ax, ay, az = -nz * nx, -nz * ny, 1.0 - nz * nz
+        else:
+            ax, ay, az = 1.0 - nx * nx, -nx * ny, -nx * nz
+        norm = math.sqrt(ax * ax + ay * ay + az * az)
+        ax, ay, az = ax / norm, ay / norm, az / norm
+        bx, by, bz = ny * az - nz * ay, nz * ax - nx * az, nx * ay - ny * ax
+        ph = 2.0 * math.pi * u[i, 4]
+        cp, sp = math.cos(ph), math.sin(ph)
+        kx = c1 * nx + s1 * (cp * ax + sp * bx)
+        ky = c1 * ny + s1 * (cp * ay + sp * by)
+        kz = c1 * nz + s1 * (cp * az + sp * bz)
+        p[i, 0, 0], p[i, 0, 1], p[i, 0, 2], p[i, 0, 3] = e, q * nx, q * ny, q * nz
+        p[i, 1, 0], p[i, 1, 1], p[i, 1, 2], p[i, 1, 3] = e1, e1 * kx, e1 * ky, e1 * kz
+        x2, y2, z2 = -(q * nx + e1 * kx), -(q * ny + e1 * ky), -(q * nz + e1 * kz)
+        p[i, 2, 0], p[i, 2, 1], p[i, 2, 2], p[i, 2, 3] = math.sqrt(x2 * x2 + y2 * y2 + z2 * z2), x2, y2, z2
+        j = i if pol.shape[0] > 1 else 0
+        pk1 = pol[j, 0] * p[i, 1, 1] + pol[j, 1] * p[i, 1, 2] + pol[j, 2] * p[i, 1, 3]
+        qk2 = e * p[i, 2, 0] - (p[i, 0, 1] * x2 + p[i, 0, 2] * y2 + p[i, 0, 3] * z2)
+        w[i] = g * (e1 - charge * pk1) * qk2 * q
+    return p, w
 
 
 def sample_tau_decay(
@@ -222,16 +240,22 @@ def sample_tau_decay(
     todo = np.arange(n)
     qmax = math.sqrt(max(muon_energy_range(m_tau, m_mu)[1] ** 2 - m_mu**2, 0.0))
     bound = 64.0 * G_F**2 * 2.0 * m_tau**4 / 16.0 * qmax
-    rest = np.array([m_tau, 0.0, 0.0, 0.0])
+    common = polarization is None or np.ndim(polarization) == 1
+    pol_common = np.ascontiguousarray(pol[:1])
     while todo.size:
-        m = todo.size
-        p, q = _flat_decay(rng, m, m_tau, m_mu)
-        spin = np.zeros((m, 4))
-        spin[:, 1:] = pol[todo]
-        w = tau_decay_msq(np.broadcast_to(rest, (m, 4)), spin, p[:, 0], p[:, 1], p[:, 2], charge, m_tau) * q
+        # one polarization for all: draw ~1/efficiency candidates per missing event (accepted ones are iid,
+        # filled in order), so that the loop ends in a few passes; per-event polarizations: one each
+        m = int(_OVERSAMPLE * todo.size) + 64 if common else todo.size
+        pol_m = pol_common if common else np.ascontiguousarray(pol[todo])
+        p, w = _decay_candidates_kernel(rng.random((m, 5)), m_tau, m_mu, pol_m, charge)
         keep = rng.random(m) * bound < w
-        out[todo[keep]] = p[keep]
-        todo = todo[~keep]
+        if common:
+            acc = np.flatnonzero(keep)[: todo.size]
+            out[todo[: acc.size]] = p[acc]
+            todo = todo[acc.size :]
+        else:
+            out[todo[keep]] = p[keep]
+            todo = todo[~keep]
     return out
 
 
@@ -242,20 +266,22 @@ def polarimeter(decay: FloatArray, charge: int) -> FloatArray:
     return -charge * k / np.linalg.norm(k, axis=1, keepdims=True)
 
 
-def spin_correlation_matrix(cos_theta: FloatArray | float, sqrt_s: float, m_tau: float = M_TAU) -> FloatArray:
+def spin_correlation_matrix(
+    cos_theta: FloatArray | float, sqrt_s: float | FloatArray, m_tau: float = M_TAU
+) -> FloatArray:
     """C_ij (n, 3, 3) of e+e- -> gamma* -> tau+ tau- at Born level on the (x, y, z) axes of the module
-    docstring, as a function of the tau- polar angle."""
-    if not sqrt_s > 2.0 * m_tau:
+    docstring, as a function of the tau- polar angle; ``sqrt_s`` [GeV] a number or one per event (n,)."""
+    if not np.all(np.asarray(sqrt_s) > 2.0 * m_tau):
         raise ParameterError("run.sqrt_s", "must exceed 2 m_tau", sqrt_s)
     c = np.atleast_1d(np.asarray(cos_theta, dtype=np.float64))
     s2 = 1.0 - c * c
-    b2 = 1.0 - 4.0 * m_tau**2 / sqrt_s**2
+    b2 = 1.0 - 4.0 * m_tau**2 / np.asarray(sqrt_s, dtype=np.float64) ** 2
     d = 1.0 + c * c + (1.0 - b2) * s2
     out = np.zeros((c.size, 3, 3))
     out[:, 0, 0] = (2.0 - b2) * s2 / d
     out[:, 1, 1] = -b2 * s2 / d
     out[:, 2, 2] = (1.0 + c * c - (1.0 - b2) * s2) / d
-    out[:, 0, 2] = out[:, 2, 0] = -2.0 * math.sqrt(1.0 - b2) * np.sqrt(s2) * c / d
+    out[:, 0, 2] = out[:, 2, 0] = -2.0 * np.sqrt(1.0 - b2) * np.sqrt(s2) * c / d
     return out
 
 
@@ -288,28 +314,27 @@ class TauPairSample:
     sigma_fb: float
 
 
-def sample_tau_pair(
+def decay_tau_pair(
     rng: np.random.Generator,
-    n: int,
-    sqrt_s: float = 10.58,
+    direction: FloatArray,
+    sqrt_s: FloatArray,
     spin_correlations: bool = True,
-    z_exchange: bool = False,
     m_tau: float = M_TAU,
     m_mu: float = M_MU,
-) -> TauPairSample:
-    """Sample e+e- -> tau+ tau- (Born angular distribution with tau mass) with both taus decaying to
-    mu nu nubar, with (default) or without the Born spin correlation (accept the unpolarized decays with
-    (1 + C_ij h-_i h+_j)/2, exact since the singular values of C are <= 1). Without correlations the two decays
-    are independent and isotropic. Momenta are boosted from the tau rest frames to the CM frame."""
-    if n < 1:
-        raise ParameterError("n", "must be >= 1", n)
-    if not sqrt_s > 2.0 * m_tau:
-        raise ParameterError("run.sqrt_s", "must exceed 2 m_tau", sqrt_s)
-    c = _sample_cos(rng, n, sqrt_s, m_tau, z_exchange)
-    phi = rng.uniform(0.0, 2.0 * math.pi, n)
+) -> FloatArray:
+    """Both taus of e+e- -> tau+ tau- decayed to mu nu nubar in the pair's CM frame (e- beam along +z):
+    ``direction`` (n, 3) the unit tau- direction, ``sqrt_s`` (n,) the pair mass [GeV]. With (default) or
+    without the Born spin correlation (accept the unpolarized decays with (1 + C_ij h-_i h+_j)/2, exact since
+    the singular values of C are <= 1); without it the two decays are independent and isotropic. Momenta
+    (n, 8, 4) [GeV] in the layout of the module docstring, boosted from the tau rest frames."""
+    n = direction.shape[0]
+    ez = np.asarray(direction, dtype=np.float64)
+    c = np.clip(ez[:, 2], -1.0, 1.0)
     s = np.sqrt(1.0 - c * c)
-    ez = np.column_stack([s * np.cos(phi), s * np.sin(phi), c])
-    ex = np.column_stack([c * np.cos(phi), c * np.sin(phi), -s])
+    rho = np.hypot(ez[:, 0], ez[:, 1])
+    cphi = np.where(rho > 0, ez[:, 0] / np.where(rho > 0, rho, 1.0), 1.0)
+    sphi = np.where(rho > 0, ez[:, 1] / np.where(rho > 0, rho, 1.0), 0.0)
+    ex = np.column_stack([c * cphi, c * sphi, -s])
     ey = np.cross(ez, ex)
     dm = sample_tau_decay(rng, n, None, -1, m_tau, m_mu)
     dp = sample_tau_decay(rng, n, None, +1, m_tau, m_mu)
@@ -326,15 +351,38 @@ def sample_tau_pair(
             if todo.size:
                 dm[todo] = sample_tau_decay(rng, todo.size, None, -1, m_tau, m_mu)
                 dp[todo] = sample_tau_decay(rng, todo.size, None, +1, m_tau, m_mu)
-    e = 0.5 * sqrt_s
-    pt = math.sqrt(e * e - m_tau**2)
+    e = 0.5 * np.asarray(sqrt_s, dtype=np.float64)
+    pt = np.sqrt(e * e - m_tau**2)
     out = np.empty((n, 8, 4))
     out[:, TAU_M, 0] = e
-    out[:, TAU_M, 1:] = pt * ez
+    out[:, TAU_M, 1:] = pt[:, None] * ez
     out[:, TAU_P, 0] = e
-    out[:, TAU_P, 1:] = -pt * ez
+    out[:, TAU_P, 1:] = -pt[:, None] * ez
     for j in range(3):
         out[:, MU_M + j] = boost_many(np.ascontiguousarray(dm[:, j]), out[:, TAU_M])
         out[:, MU_P + j] = boost_many(np.ascontiguousarray(dp[:, j]), out[:, TAU_P])
+    return out
+
+
+def sample_tau_pair(
+    rng: np.random.Generator,
+    n: int,
+    sqrt_s: float = 10.58,
+    spin_correlations: bool = True,
+    z_exchange: bool = False,
+    m_tau: float = M_TAU,
+    m_mu: float = M_MU,
+) -> TauPairSample:
+    """Sample e+e- -> tau+ tau- (Born angular distribution with tau mass) with both taus decaying to
+    mu nu nubar (:func:`decay_tau_pair`), at fixed ``sqrt_s`` [GeV]."""
+    if n < 1:
+        raise ParameterError("n", "must be >= 1", n)
+    if not sqrt_s > 2.0 * m_tau:
+        raise ParameterError("run.sqrt_s", "must exceed 2 m_tau", sqrt_s)
+    c = _sample_cos(rng, n, sqrt_s, m_tau, z_exchange)
+    phi = rng.uniform(0.0, 2.0 * math.pi, n)
+    s = np.sqrt(1.0 - c * c)
+    ez = np.column_stack([s * np.cos(phi), s * np.sin(phi), c])
+    out = decay_tau_pair(rng, ez, np.full(n, sqrt_s), spin_correlations, m_tau, m_mu)
     sigma = born_sigma(sqrt_s, m_tau, z_exchange) * GEV2_TO_FB * tau_to_mu_branching_ratio() ** 2
     return TauPairSample(out, c, sigma)

@@ -4,21 +4,23 @@ total rate as a deterministic integral.
 
 Photon flux of an electron of energy E (CM frame of the e+e- collision) that keeps the fraction 1 - x of its
 energy, integrated over the photon virtuality Q^2 in [Q^2_min, Q^2_max] (Budnev, Ginzburg, Meledin, Serbo,
-Phys. Rep. 15 (1975) 181, eq. (D.4); Frixione, Mangano, Nason, Ridolfi, Phys. Lett. B 319 (1993) 339, eq. (1)):
+Phys. Rep. 15 (1975) 181, eq. (D.4); Frixione, Mangano, Nason, Ridolfi, Phys. Lett. B 319 (1993) 339,
+eq. (1)):
 
     f(x) = (alpha/pi) (1/x) [ (1 - x + x^2/2) ln(Q^2_max/Q^2_min) - (1 - x)(1 - Q^2_min/Q^2_max) ],
     Q^2_min = m_e^2 x^2/(1 - x),
-    Q^2_max = Q^2_min + 4 E^2 (1 - x) sin^2(theta_max/2)      (anti-tag: the scattered e at theta < theta_max),
+    Q^2_max = Q^2_min + 4 E^2 (1 - x) sin^2(theta_max/2)   (anti-tag: the scattered e at theta < theta_max),
 
 from Q^2 = -(p - p')^2 = Q^2_min + 4 |p||p'| sin^2(theta/2) with |p'| = (1 - x) E (m_e neglected against E).
 The scattered electrons are required outside the acceptance, i.e. below theta_max around their own beam
 direction (CM frame; Belle II's CDC starts at 17 deg in the lab, reference.md 7.2). With ``cap_q2_at_w2``
-Q^2_max is further limited to W^2 = x1 x2 s: the photon virtuality must stay below the gamma gamma mass for the
-real-photon cross section to apply (the EPA's own validity condition, Budnev et al. sec. 6); this is a
+Q^2_max is further limited to W^2 = x1 x2 s: the photon virtuality must stay below the gamma gamma mass for
+the real-photon cross section to apply (the EPA's own validity condition, Budnev et al. sec. 6); this is a
 documented modelling choice, not a derived limit, and both settings are exposed.
 
 gamma gamma -> mu+ mu- (Breit-Wheeler; Berestetskii, Lifshitz, Pitaevskii, QED sec. 88), W^2 = x1 x2 s,
-b = sqrt(1 - 4 m_mu^2/W^2), c = cos theta* of the mu- in the gamma gamma frame relative to photon 1 (from the e-):
+b = sqrt(1 - 4 m_mu^2/W^2), c = cos theta* of the mu- in the gamma gamma frame relative to photon 1
+(from the e-):
 
     dsigma/dc = (pi alpha^2 b/W^2) [ 2(1 + b^2 c^2)/(1 - b^2 c^2) + 4(1 - b^2)/(1 - b^2 c^2)
                                      - 4 (1 - b^2)^2/(1 - b^2 c^2)^2 ]
@@ -59,7 +61,8 @@ def _beta(w: FloatArray, m: float) -> FloatArray:
 
 
 def breit_wheeler_sigma(w: FloatArray | float, m: float = M_MU) -> FloatArray:
-    """sigma(gamma gamma -> l+ l-) [GeV^-2] at gamma gamma mass ``w`` [GeV] (0 below 2 m). Module docstring."""
+    """sigma(gamma gamma -> l+ l-) [GeV^-2] at gamma gamma mass ``w`` [GeV] (0 below 2 m).
+    Module docstring."""
     w = np.asarray(w, dtype=np.float64)
     b = _beta(w, m)
     val = (
@@ -93,7 +96,8 @@ def breit_wheeler_dsigma_dcos(
 
 
 def _bw_primitive(c: FloatArray, b: FloatArray, w: FloatArray) -> FloatArray:
-    """int_0^c dsigma/dc' dc' (analytic): bracket = -2 + (8 - 4 b^2)/(1 - b^2 c^2) - 4 (1 - b^2)^2/(1 - b^2 c^2)^2."""
+    """int_0^c dsigma/dc' dc' (analytic);
+    bracket = -2 + (8 - 4 b^2)/(1 - b^2 c^2) - 4 (1 - b^2)^2/(1 - b^2 c^2)^2."""
     at = np.arctanh(b * c) / b
     p2 = c / (2.0 * (1.0 - b * b * c * c)) + 0.5 * at
     return (
@@ -159,7 +163,8 @@ class EPASettings:
         return (self.w_min / self.sqrt_s) ** 2
 
     def flux(self, x: FloatArray, w: FloatArray | None = None) -> FloatArray:
-        """f(x) with this setting's Q^2 limits; ``w`` (the gamma gamma mass, GeV) is needed for the W^2 cap."""
+        """f(x) with this setting's Q^2 limits; ``w`` (the gamma gamma mass, GeV) is needed for the
+        W^2 cap."""
         hi = q2_max_antitag(x, self.sqrt_s, self.theta_max_deg)
         if self.cap_q2_at_w2:
             if w is None:
@@ -178,7 +183,8 @@ def _lab_cos(cs: FloatArray, b: FloatArray, w: FloatArray, y: FloatArray, m: flo
 
 
 def _cos_star_at(target: float, b: FloatArray, w: FloatArray, y: FloatArray, m: float) -> FloatArray:
-    """cos theta* where the lab cosine equals ``target`` (monotonic: bisection, 60 steps), clipped to [-1, 1]."""
+    """cos theta* where the lab cosine equals ``target`` (monotonic: bisection, 60 steps), clipped to
+    [-1, 1]."""
     lo = -np.ones_like(w)
     hi = np.ones_like(w)
     for _ in range(60):
@@ -252,8 +258,9 @@ def epa_sigma_fb(settings: EPASettings, n_tau: int = 96, n_x: int = 96) -> float
 
 @dataclass(frozen=True)
 class EPASample:
-    """Weighted two-photon events: x1, x2 (photon energy fractions of e-, e+), cos_star (mu- in the gamma gamma
-    frame), momenta (n, 4, 4) [GeV] (0 e-', 1 e+', 2 mu-, 3 mu+; CM frame), weights [fb] (mean = sigma)."""
+    """Weighted two-photon events: x1, x2 (photon energy fractions of e-, e+), cos_star (mu- in the
+    gamma gamma frame), momenta (n, 4, 4) [GeV] (0 e-', 1 e+', 2 mu-, 3 mu+; CM frame),
+    weights [fb] (mean = sigma)."""
 
     x1: FloatArray
     x2: FloatArray
@@ -263,20 +270,23 @@ class EPASample:
 
 
 def sample_epa(rng: np.random.Generator, n: int, settings: EPASettings) -> EPASample:
-    """Weighted EPA events: ln x1, ln x2 uniform on [ln tau_min, 0] (the 1/x fluxes), cos theta* with the
-    1/(1 - b^2 c^2) map c = tanh(u atanh b)/b (u uniform in [-1, 1]), phi* uniform. Weight =
-    x1 f(x1) x2 f(x2) (ln tau_min)^2 x dsigma/dc / g(c) x acceptance, so that mean(weights) = sigma [fb]; points
-    with W < w_min or muons outside |cos| < cos_max get weight 0."""
+    """Weighted EPA events. Map: tau = x1 x2 with density g(tau) = 1/(tau^2 (1/tau_min - 1)) on [tau_min, 1]
+    (tau = 1/(a - u (a - 1)), a = 1/tau_min: the 1/tau of the photon luminosity times the 1/W^2 of sigma_BW),
+    ln x1 uniform on [ln tau, 0] and x2 = tau/x1 (dx1 dx2 = dtau d ln x1, density g(tau)/|ln tau|);
+    cos theta* with the 1/(1 - b^2 c^2) map c = tanh(u atanh b)/b (u uniform in [-1, 1]), phi* uniform.
+    Weight = x1 f(x1) x2 f(x2) tau (a - 1) |ln tau| x dsigma/dc / g(c) x acceptance, so that
+    mean(weights) = sigma [fb]; points with muons outside |cos| < cos_max get weight 0."""
     if n < 1:
         raise ParameterError("n", "must be >= 1", n)
     s = settings.sqrt_s**2
     m = settings.m_mu
-    lmin = math.log(settings.tau_min)
-    x1 = np.exp(lmin * rng.random(n))
-    x2 = np.exp(lmin * rng.random(n))
-    tau = x1 * x2
-    ok = tau >= settings.tau_min
-    w = np.sqrt(np.maximum(tau, settings.tau_min) * s)
+    a = 1.0 / settings.tau_min
+    tau = 1.0 / (a - rng.random(n) * (a - 1.0))
+    ltau = np.log(tau)
+    x1 = np.exp(ltau * np.clip(rng.random(n), 1e-12, 1.0 - 1e-12))
+    x2 = tau / x1
+    ok = np.ones(n, dtype=bool)
+    w = np.sqrt(tau * s)
     b = np.clip(_beta(w, m), 1e-12, 1.0 - 1e-15)
     ab = np.arctanh(b)
     cs = np.tanh(ab * rng.uniform(-1.0, 1.0, n)) / b
@@ -285,7 +295,7 @@ def sample_epa(rng: np.random.Generator, n: int, settings: EPASettings) -> EPASa
     if settings.cos_max < 1.0:
         ok &= np.abs(_lab_cos(cs, b, w, y, m)) < settings.cos_max
         ok &= np.abs(_lab_cos(-cs, b, w, y, m)) < settings.cos_max
-    weight = x1 * settings.flux(x1, w) * x2 * settings.flux(x2, w) * lmin**2
+    weight = x1 * settings.flux(x1, w) * x2 * settings.flux(x2, w) * tau * (a - 1.0) * np.abs(ltau)
     weight = np.where(ok, weight * breit_wheeler_dsigma_dcos(cs, w, m) / g, 0.0) * GEV2_TO_FB
     phi = rng.uniform(0.0, 2.0 * math.pi, n)
     e = 0.5 * w

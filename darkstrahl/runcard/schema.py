@@ -28,6 +28,8 @@ from darkstrahl.gen.isr_process import IsrSettings
 from darkstrahl.gen.model import BENCHMARKS, DarkModel
 from darkstrahl.gen.registry import PROCESSES
 from darkstrahl.gen.signal_process import PDG_AP, PDG_CHI, PDG_PHI, PHOTON_ALPHA_SCHEMES, GenerationCuts
+from darkstrahl.gen.sm_mumu_matching import RadiativeMatching
+from darkstrahl.gen.sm_twophoton import EPASettings
 from darkstrahl.gen.width_tables import DEFAULT_PHI_WIDTHS, PHI_WIDTH_PRESCRIPTIONS
 
 _RUN = RunSettings()
@@ -36,6 +38,8 @@ _MODEL = {f.name: f.default for f in dataclasses.fields(DarkModel)}
 _BKG = {f.name: f.default for f in dataclasses.fields(BackgroundProcess)}
 _DET = Belle2()
 _SCAN = {f.name: f.default for f in dataclasses.fields(ScanSettings)}
+_MATCH = RadiativeMatching()
+_EPA = EPASettings()
 
 
 def _registered_process(v: str) -> str | None:
@@ -225,6 +229,48 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "(default: 'all' for the signal, 'none' for the backgrounds)",
             choices=("all", "charged", "none"),
         ),
+        # SM backgrounds mumu, tautau, twophoton_mumu (gen/mumu_process.py, tautau_process.py,
+        # twophoton_process.py)
+        "radiative": Key(
+            bool, True, "mumu: Born x soft-virtual plus the exact hard-photon ME (false: Born only)"
+        ),
+        "omega_min": Key(
+            float,
+            _MATCH.omega_min,
+            "mumu: photon energy above which the matrix element describes it",
+            "GeV",
+            _positive,
+        ),
+        "theta_c": Key(
+            float,
+            _MATCH.theta_c_deg,
+            "mumu: cones around the beams left to the structure function",
+            "deg",
+            lambda v: None if 0.0 < v < 90.0 else "must lie strictly between 0 and 90 deg",
+        ),
+        "m_ll_min": Key(
+            float,
+            0.0,
+            "mumu, twophoton_mumu: lower cut on m_mumu; tautau: on the tau-pair mass sqrt(s_hat)",
+            "GeV",
+            _non_negative,
+        ),
+        "tau_spin_correlations": Key(bool, True, "tautau: Born spin correlation of the tau pair"),
+        "epa_theta_max": Key(
+            float,
+            _EPA.theta_max_deg,
+            "twophoton_mumu: anti-tag, scattered e+- below this angle (CM)",
+            "deg",
+            _angle,
+        ),
+        "theta_mu_min": Key(
+            float,
+            0.0,
+            "twophoton_mumu: both muons within [theta_mu_min, 180 - theta_mu_min] (CM)",
+            "deg",
+            lambda v: None if 0.0 <= v < 90.0 else "must lie in [0, 90) deg",
+        ),
+        "epa_q2_cap": Key(bool, _EPA.cap_q2_at_w2, "twophoton_mumu: photon virtuality below W^2 = m_mumu^2"),
     },
     "beams": {
         "preset": Key(
