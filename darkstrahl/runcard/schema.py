@@ -156,6 +156,25 @@ SCHEMA: dict[str, dict[str, Key]] = {
             False,
             "allow a point outside the benchmark hierarchy (m_Ap > 2 m_chi + m_phi, m_phi < m_chi)",
         ),
+        # process ap_hp_mumu (next_wave.md 1.1, gen/ap_hp_model.py); q_Phi and eps above apply to it too
+        "m_hp": Key(float, None, "ap_hp_mumu: invisible dark Higgs h' mass (< m_Ap)", "GeV", _positive),
+        "alpha_D": Key(
+            float,
+            0.1,
+            "ap_hp_mumu: alpha_D = g_D^2/(4 pi), the A' coupling to the dark Higgs (seed 000)",
+            "",
+            _positive,
+        ),
+        "narrow_resonances": Key(
+            str,
+            "flag",
+            "ap_hp_mumu: m_Ap near J/psi, psi(2S), Upsilon(1S-3S) (not in the DarkCast R): "
+            "warn, refuse or ignore",
+            choices=("flag", "refuse", "ignore"),
+        ),
+        "resonance_window": Key(
+            float, 0.05, "ap_hp_mumu: half-width of the narrow-resonance flag window", "GeV", _positive
+        ),
     },
     "process": {
         "name": Key(
@@ -339,7 +358,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
             choices=("none", *REGIONS),
         ),
         "pdg_chi": Key(int, PDG_CHI, "PDG id written for chi (PDG MC numbering: 52)"),
-        "pdg_phi": Key(int, PDG_PHI, "PDG id written for phi (PDG MC numbering: 54)"),
+        "pdg_phi": Key(
+            int, PDG_PHI, "PDG id written for phi, and for h' of ap_hp_mumu (PDG MC numbering: 54)"
+        ),
         "pdg_Ap": Key(int, PDG_AP, "PDG id written for A' (PDG MC numbering: 55)"),
     },
     "scheduler": {
