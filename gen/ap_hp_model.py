@@ -124,8 +124,8 @@ class ApHpModel:
         if near is not None and self.narrow_resonances == "refuse":
             raise ParameterError(
                 "model.m_Ap",
-                f"lies within {self.resonance_window:g} GeV of the {near} (its spike is not in the DarkCast R "
-                "ratio; set model.narrow_resonances = 'flag' to generate anyway)",
+                f"lies within {self.resonance_window:g} GeV of the {near} (its spike is not in the DarkCast "
+                "R ratio; set model.narrow_resonances = 'flag' to generate anyway)",
                 self.m_Ap,
             )
         if near is not None and self.narrow_resonances == "flag":
@@ -222,15 +222,31 @@ def longitudinal_fraction(m_Ap: ArrayLike, m_hp: ArrayLike, sqrt_s: float) -> ND
     return e * e / (e * e + 2.0 * m_Ap**2)
 
 
-def helicity_density(cos_eta: ArrayLike, f_L: float) -> NDArray[np.float64]:
-    """dN/dcos(eta) (normalised on [-1, 1]) of the mu- helicity angle for massless muons (next_wave.md 1.1):
-    (1 - f_L)(3/8)(1 + cos^2 eta) + f_L (3/4) sin^2 eta."""
+def helicity_density(cos_eta: ArrayLike, f_L: float, beta: float = 1.0) -> NDArray[np.float64]:
+    """dN/dcos(eta), normalised on [-1, 1], of the mu- helicity angle for an A' of longitudinal fraction f_L
+    decaying through a vector current into muons of velocity ``beta`` in its rest frame.
+
+    beta = 1 (massless muons) is the formula of next_wave.md 1.1:
+    (1 - f_L)(3/8)(1 + cos^2 eta) + f_L (3/4) sin^2 eta. For massive muons the helicity amplitudes of a vector
+    current (opposite muon helicities ~ m_A' d^1_{lam,+-1}, equal ones ~ 2 m_mu d^1_{lam,0}) give
+    longitudinal (1 - beta^2 c^2)/(2 - 2 beta^2/3) and transverse (2 - beta^2 + beta^2 c^2)/(4 - 4 beta^2/3),
+    each normalised since the decay rate does not depend on the helicity (derived here; [DER])."""
     c2 = np.square(np.asarray(cos_eta, dtype=np.float64))
-    return (1.0 - f_L) * 0.375 * (1.0 + c2) + f_L * 0.75 * (1.0 - c2)
+    b2 = beta * beta
+    long = (1.0 - b2 * c2) / (2.0 - 2.0 * b2 / 3.0)
+    trans = (2.0 - b2 + b2 * c2) / (4.0 - 4.0 * b2 / 3.0)
+    return (1.0 - f_L) * trans + f_L * long
 
 
-def helicity_cdf(cos_eta: ArrayLike, f_L: float) -> NDArray[np.float64]:
+def helicity_cdf(cos_eta: ArrayLike, f_L: float, beta: float = 1.0) -> NDArray[np.float64]:
     """Integral of :func:`helicity_density` from -1 to ``cos_eta`` (for binned comparisons)."""
     c = np.asarray(cos_eta, dtype=np.float64)
-    t = (1.0 - f_L) * 0.375 * (c + c**3 / 3.0 + 4.0 / 3.0) + f_L * 0.75 * (c - c**3 / 3.0 + 2.0 / 3.0)
-    return t
+    b2 = beta * beta
+    long = (c + 1.0 - b2 * (c**3 + 1.0) / 3.0) / (2.0 - 2.0 * b2 / 3.0)
+    trans = ((2.0 - b2) * (c + 1.0) + b2 * (c**3 + 1.0) / 3.0) / (4.0 - 4.0 * b2 / 3.0)
+    return (1.0 - f_L) * trans + f_L * long
+
+
+def muon_velocity(m: ArrayLike) -> NDArray[np.float64]:
+    """Velocity of the muons in the rest frame of a dimuon of mass ``m`` [GeV]: sqrt(1 - 4 m_mu^2/m^2)."""
+    return np.sqrt(1.0 - 4.0 * M_MU**2 / np.square(np.asarray(m, dtype=np.float64)))
