@@ -103,8 +103,8 @@ def test_helicity_angle_follows_longitudinal_fraction(m_ap: float, m_hp: float, 
 def test_lorentz_invariance_and_conservation() -> None:
     """|M|^2 is unchanged by a general Lorentz transformation of all momenta; every event (with ISR)
     conserves four-momentum and puts muons and h' on their mass shells. eps = 0.3 (Gamma/m ~ 1e-3): at
-    eps = 1e-3 the Breit-Wigner amplifies the rounding of Q^2 in the boosted momenta (~1e-15) by m/Gamma ~ 1e8;
-    the spinor structure under test does not depend on eps."""
+    eps = 1e-3 the Breit-Wigner amplifies the rounding of Q^2 in the boosted momenta (~1e-15) by
+    m/Gamma ~ 1e8; the spinor structure under test does not depend on eps."""
     proc = ApHpProcess(ApHpModel(3.0, 1.2, eps=0.3), SQRT_S)
     rng = np.random.default_rng(7)
     p, _, _ = proc.phase_space.generate(0, rng.random((500, 5)))

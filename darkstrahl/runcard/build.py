@@ -16,7 +16,9 @@ from darkstrahl.analysis.scan import PointKey, ScanSettings, mass_points
 from darkstrahl.detector.acceptance import Acceptance
 from darkstrahl.detector.beams import Beams
 from darkstrahl.detector.belle2 import Belle2
+from darkstrahl.detector.muon_id import MuonIdTable
 from darkstrahl.detector.regions import region
+from darkstrahl.detector.trigger import TwoTrackTrigger
 from darkstrahl.errors import CardError
 from darkstrahl.gen.event_stream import RunSettings
 from darkstrahl.gen.isr_process import IsrProcess, IsrSettings
@@ -118,6 +120,10 @@ def detector(card: Card) -> Belle2:
         n_copies=d["n_copies"],
         acceptance=Acceptance(photon_e_min=d["photon_e_min"]),
         apply_acceptance=d["apply_acceptance"],
+        muon_id=MuonIdTable(d["muid_p_edges"], d["muid_efficiency"]),
+        trigger=TwoTrackTrigger(
+            d["trigger_theta_min"], d["trigger_theta_max"], d["trigger_dphi_min"], d["trigger_efficiency"]
+        ),
     )
 
 

@@ -18,7 +18,9 @@ from darkstrahl.analysis.scan import ScanSettings
 from darkstrahl.detector.acceptance import Acceptance
 from darkstrahl.detector.beams import PRESETS
 from darkstrahl.detector.belle2 import RESOLUTION_MODES, VERTEX_MODES, Belle2
+from darkstrahl.detector.muon_id import MuonIdTable
 from darkstrahl.detector.regions import REGIONS
+from darkstrahl.detector.trigger import TwoTrackTrigger
 from darkstrahl.errors import CardError
 from darkstrahl.gen.event_stream import RunSettings
 from darkstrahl.gen.eventfiles.formats import FORMATS, FRAMES
@@ -35,6 +37,8 @@ _CUTS = GenerationCuts()
 _MODEL = {f.name: f.default for f in dataclasses.fields(DarkModel)}
 _BKG = {f.name: f.default for f in dataclasses.fields(BackgroundProcess)}
 _DET = Belle2()
+_MUID = MuonIdTable()
+_TRG = TwoTrackTrigger()
 _SCAN = {f.name: f.default for f in dataclasses.fields(ScanSettings)}
 
 
@@ -338,6 +342,24 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "lab photon energy threshold of the acceptance",
             "GeV",
             _non_negative,
+        ),
+        # lepton objects (detector/objects.py; issue 14): muon identification table and two-track trigger
+        "muid_p_edges": Key(
+            list, _MUID.p_edges, "muon ID table: lower lab-momentum edges of its bins", "GeV", item=float
+        ),
+        "muid_efficiency": Key(
+            list,
+            _MUID.efficiency,
+            "muon ID efficiency per bin (default: an assumption, detector/muon_id.py)",
+            item=float,
+        ),
+        "trigger_efficiency": Key(
+            float, _TRG.plateau, "two-track trigger plateau efficiency (seed 000: 89 %)", "", _non_negative
+        ),
+        "trigger_theta_min": Key(float, _TRG.theta_min, "two-track trigger: minimum lab polar angle", "deg"),
+        "trigger_theta_max": Key(float, _TRG.theta_max, "two-track trigger: maximum lab polar angle", "deg"),
+        "trigger_dphi_min": Key(
+            float, _TRG.dphi_min, "two-track trigger: minimum azimuthal opening angle", "deg"
         ),
     },
     "output": {
