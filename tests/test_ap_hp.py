@@ -180,3 +180,10 @@ def test_cli_xsec_and_generate(tmp_path: Path, capsys: pytest.CaptureFixture[str
         mom = np.array([[pt.e, pt.px, pt.py, pt.pz] for pt in ev.particles])
         assert np.allclose(mom[0] + mom[1], mom[2] + mom[4] + mom[5], atol=1e-6)
         assert np.allclose(mom[3], mom[4] + mom[5], atol=1e-6)
+
+
+def test_cli_info(capsys: pytest.CaptureFixture[str]) -> None:
+    """``darkstrahl info`` of an A'h' card reports BR(A' -> mu mu), sigma x BR and f_L of the point."""
+    assert main(["info", "ahp_mumu", "--json", "--set", "model.m_Ap=1.65", "--set", "model.m_hp=0.5"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["br_mumu"] == pytest.approx(0.215, abs=1.5e-3) and info["f_L"] == pytest.approx(0.84, abs=5e-3)

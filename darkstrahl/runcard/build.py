@@ -20,6 +20,7 @@ from darkstrahl.detector.muon_id import MuonIdTable
 from darkstrahl.detector.regions import region
 from darkstrahl.detector.trigger import TwoTrackTrigger
 from darkstrahl.errors import CardError
+from darkstrahl.gen.ap_hp_model import ApHpModel
 from darkstrahl.gen.event_stream import RunSettings
 from darkstrahl.gen.isr_process import IsrProcess, IsrSettings
 from darkstrahl.gen.model import COUPLING_KEYS, DarkModel
@@ -34,7 +35,10 @@ UNDECAYED_BY_DEFAULT = ("bkg_phi", "bkg_gamma_phi")
 
 
 def model(card: Card) -> DarkModel:
-    """The :class:`~darkstrahl.gen.model.DarkModel` of the ``[model]`` section."""
+    """The :class:`~darkstrahl.gen.model.DarkModel` of the ``[model]`` section (for the A'h' process
+    ``ap_hp_mumu``: its :class:`~darkstrahl.gen.ap_hp_model.ApHpModel`, seed-000 convention)."""
+    if card["process"]["name"] == "ap_hp_mumu":
+        return ApHpModel.from_section(card["model"])  # type: ignore[return-value]
     return DarkModel.from_section(card["model"])
 
 
