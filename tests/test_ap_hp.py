@@ -186,4 +186,5 @@ def test_cli_info(capsys: pytest.CaptureFixture[str]) -> None:
     """``darkstrahl info`` of an A'h' card reports BR(A' -> mu mu), sigma x BR and f_L of the point."""
     assert main(["info", "ahp_mumu", "--json", "--set", "model.m_Ap=1.65", "--set", "model.m_hp=0.5"]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert info["br_mumu"] == pytest.approx(0.215, abs=1.5e-3) and info["f_L"] == pytest.approx(0.84, abs=5e-3)
+    assert info["br_mumu"] == pytest.approx(0.215, abs=1.5e-3)
+    assert info["f_L"] == pytest.approx(0.84, abs=5e-3)
