@@ -28,7 +28,7 @@ energy spread wrap this process through :class:`darkstrahl.gen.isr_process.IsrPr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -124,8 +124,15 @@ class ApHpProcess:
 
     @cached_property
     def phase_space(self) -> PhaseSpace:
+        """:func:`~darkstrahl.gen.phasespace.phi_phase_space` (module docstring) with the threshold that ISR
+        samples against (:class:`~darkstrahl.gen.isr_process.IsrProcess`: tau_min and its threshold
+        channels) raised from m_h' + 2 m_mu to the on-shell threshold m_h' + m_A' - 100 Gamma_A': below it
+        the A' is off shell by more than 100 widths everywhere except a sliver, a part of the rate of
+        relative size O(Gamma/m) ~ 1e-8 that is dropped; above it the rate rises steeply
+        (1/(s_hat - m_A'^2)^2 of the s-channel A'*), which the threshold channels sample."""
         m = self.model
-        return phi_phase_space(self.sqrt_s, m.m_Ap, self.width_Ap, m.m_hp, M_MU)
+        ps = phi_phase_space(self.sqrt_s, m.m_Ap, self.width_Ap, m.m_hp, M_MU)
+        return replace(ps, threshold=m.m_hp + max(2.0 * M_MU, m.m_Ap - 100.0 * self.width_Ap))
 
     def msq(self, p: NDArray) -> NDArray:
         """Spin-summed, beam-averaged |M|^2 (dimensionless) at momenta ``p`` (n, 5, 4)."""
