@@ -161,3 +161,18 @@ def test_objects_with_a_photon_slot() -> None:
     obj = Belle2().objects(batch, np.random.default_rng(1))
     assert obj.track_slots == (2, 3) and obj.clusters.slots == (4,)
     assert obj.clusters.count[0] == (Belle2().acceptance.photon_accepted(Belle2().to_lab(batch)[:, 4])[0])
+
+
+def test_card_keys_reach_the_detector() -> None:
+    from darkstrahl.errors import CardError
+    from darkstrahl.runcard import build, load_card
+
+    card = load_card(
+        "ahp_mumu",
+        ["detector.muid_efficiency=[0.4, 0.8, 0.95]", "detector.trigger_efficiency=0.8"],
+    )
+    det = build.detector(card)
+    assert det.muon_id.efficiency == (0.4, 0.8, 0.95) and det.trigger.plateau == 0.8
+    assert det.trigger.theta_min == 37.0 and det.trigger.dphi_min == 90.0
+    with pytest.raises((CardError, ParameterError), match="muid_efficiency"):
+        build.detector(load_card("ahp_mumu", ["detector.muid_efficiency=[0.4]"]))
