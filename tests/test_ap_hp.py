@@ -96,7 +96,8 @@ def test_closed_form_reference_numbers() -> None:
 def test_helicity_angle_follows_longitudinal_fraction(m_ap: float, m_hp: float, f_l: float) -> None:
     """Binned chi^2 of the mu- helicity angle of weighted events (MC errors per bin) against
     (1 - f_L)(3/8)(1 + c^2) + f_L (3/4) s^2 (with the m_mu^2/m_A'^2 terms of :func:`helicity_density`);
-    f_L values as quoted in next_wave.md 1.1. At (1.65, 0.5) GeV the isotropic-A' shape is rejected."""
+    f_L values as quoted in next_wave.md 1.1. At (1.65, 0.5) GeV the isotropic-A' shape is rejected. The
+    A' polar angle follows 2 + (k^2/M^2) sin^2 (same events)."""
     assert longitudinal_fraction(m_ap, m_hp, SQRT_S) == pytest.approx(f_l, abs=5e-3)
     proc = ApHpProcess(ApHpModel(m_ap, m_hp, narrow_resonances="ignore"), SQRT_S)  # 9.5: near Upsilon(1S)
     rng = np.random.default_rng(1)
@@ -119,6 +120,16 @@ def test_helicity_angle_follows_longitudinal_fraction(m_ap: float, m_hp: float, 
     assert stats.chi2.sf(chi2(fl, beta), 19) > 1e-3
     if f_l > 0.5:
         assert stats.chi2.sf(chi2(1.0 / 3.0, beta), 19) < 1e-10
+    # production angle of the A' (next_wave.md 1.1): dsigma/dcos(theta) ∝ 2 + (k^2/M_A'^2) sin^2(theta)
+    ap = p[:, 3] + p[:, 4]
+    cth = ap[:, 3] / np.linalg.norm(ap[:, 1:], axis=1)
+    k2 = np.sum(ap[:, 1:] ** 2, axis=1).mean() / m_ap**2
+    hp, _ = np.histogram(cth, edges, weights=w)
+    hp2, _ = np.histogram(cth, edges, weights=w * w)
+    prim = (2.0 + k2) * edges - k2 * edges**3 / 3.0
+    expected = sigma * np.diff(prim) / (prim[-1] - prim[0])
+    chi2_prod = float(np.sum((hp / n - expected) ** 2 / ((hp2 / n - (hp / n) ** 2) / n)))
+    assert stats.chi2.sf(chi2_prod, 19) > 1e-3
 
 
 def test_lorentz_invariance_and_conservation() -> None:
