@@ -38,10 +38,10 @@ from particle import Particle
 
 from darkstrahl.errors import ParameterError
 
-from .constants import COS_THETA_W, E_CHARGE, GEV2_TO_FB, M_MU
+from .constants import COS_THETA_W, E_CHARGE, GEV2_TO_FB, M_E, M_MU, M_TAU
 from .crosssections import sigma_ee_to_vh_GeV2
 from .model import EpsConvention
-from .widths import ap_sm_width_eps1
+from .widths import ap_sm_width_eps1, vector_to_scalar_vector
 
 #: Narrow vector resonances that the smooth DarkCast R ratio omits (name -> PDG id).
 NARROW_RESONANCES: dict[str, int] = {
@@ -55,6 +55,7 @@ RESONANCE_POLICIES = ("flag", "refuse", "ignore")
 
 #: Keys of a card's ``[model]`` section read by :meth:`ApHpModel.from_section`.
 MODEL_KEYS = (
+    "three_body_width",
     "m_Ap",
     "m_hp",
     "eps",
@@ -95,6 +96,7 @@ class ApHpModel:
     eps_convention: EpsConvention = "photon"
     narrow_resonances: str = "flag"
     resonance_window: float = 0.05
+    three_body_width: bool = False
 
     def __post_init__(self) -> None:
         for name in ("m_Ap", "m_hp", "eps", "alpha_D", "q_Phi", "resonance_window"):
@@ -172,8 +174,63 @@ class ApHpModel:
     # ------------------------------------------------------------------ widths and rates
     @functools.cached_property
     def widths(self) -> dict[str, float]:
-        """A' partial widths [GeV]: ee, mumu, tautau, hadrons (eps_em^2 x the eps = 1 widths)."""
-        return {k: float(v[0]) * self.eps_em**2 for k, v in ap_sm_width_eps1(self.m_Ap).items()}
+        """A' partial widths [GeV]: ee, mumu, tautau, hadrons (eps_em^2 x the eps = 1 widths), and with
+        ``three_body_width`` also hp_sm = Gamma(A' -> h' A'* -> h' + SM) (:meth:`width_hp_sm`)."""
+        out = {k: float(v[0]) * self.eps_em**2 for k, v in ap_sm_width_eps1(self.m_Ap).items()}
+        if self.three_body_width:
+            out["hp_sm"] = self.width_hp_sm
+        return out
+
+    @functools.cached_property
+    def width_hp_sm(self) -> float:
+        """Gamma(A' -> h' A'*(q^2) -> h' + SM) [GeV], the three-body decay through the A'A'h' vertex,
+        open whenever m_h' < m_A' (the spec and the seed neglect it: next_wave.md 1.1, "no dark-sector
+        decays"):
+
+            int dq^2 Gamma(A' -> h' V*(q^2)) q Gamma_SM(q) / (pi |D(q^2)|^2),  4 m_e^2 < q^2 < (m_A' - m_h')^2
+
+        Gamma(A' -> h' V*) of :func:`darkstrahl.gen.widths.vector_to_scalar_vector` with g_hVV, Gamma_SM(q)
+        the eps_em^2-scaled SM width of a vector of mass q (:func:`~darkstrahl.gen.widths.ap_sm_width_eps1`),
+        D(q^2) = q^2 - m_A'^2 + i m_A' Gamma_SM(m_A') (the structure of reference.md 2.3). O(alpha_D/pi):
+        0.1-8 % of Gamma_SM at alpha_D = 0.1, growing as m_h' -> 0 (docs/validation_aphp.md)."""
+        m, mh = self.m_Ap, self.m_hp
+        gam = sum(float(v[0]) for v in ap_sm_width_eps1(m).values()) * self.eps_em**2
+        lo, hi = 4.0 * M_E**2, (m - mh) ** 2
+        # composite Gauss-Legendre, cosine-mapped pieces between the thresholds and table kinks
+        # (sqrt-type end points become analytic; edges around the rho, omega, phi of the DarkCast table)
+        edges = np.unique(
+            [
+                lo,
+                hi,
+                *(
+                    x
+                    for x in (
+                        4 * M_MU**2,
+                        0.08,
+                        0.3,
+                        0.55,
+                        0.6,
+                        0.62,
+                        0.66,
+                        1.0,
+                        1.04,
+                        1.08,
+                        2.0,
+                        4 * M_TAU**2,
+                    )
+                    if lo < x < hi
+                ),
+            ]
+        )
+        x, w = np.polynomial.legendre.leggauss(64)
+        t = 0.5 * (x + 1.0)
+        a, b = edges[:-1, None], edges[1:, None]
+        qsq = (a + (b - a) * 0.5 * (1.0 - np.cos(math.pi * t))).ravel()
+        wq = (0.5 * w * (b - a) * 0.5 * math.pi * np.sin(math.pi * t)).ravel()
+        q = np.sqrt(qsq)
+        g_sm = sum(ap_sm_width_eps1(q).values()) * self.eps_em**2
+        spectral = q * g_sm / (math.pi * ((qsq - m * m) ** 2 + (m * gam) ** 2))
+        return float(np.sum(wq * vector_to_scalar_vector(m, self.g_hVV, mh, qsq) * spectral))
 
     @property
     def width_Ap(self) -> float:
@@ -210,6 +267,8 @@ class ApHpModel:
             "sigma_nwa_fb": self.sigma_nwa_fb(sqrt_s),
             "f_L": float(longitudinal_fraction(self.m_Ap, self.m_hp, sqrt_s)),
             "near_resonance": self.near_resonance,
+            "width_hp_sm_GeV": self.width_hp_sm,
+            "three_body_width": self.three_body_width,
         }
 
 

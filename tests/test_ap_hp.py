@@ -169,6 +169,20 @@ def test_lorentz_invariance_and_conservation() -> None:
     assert np.all(rec_isr > 1.2**2 - 1e-9)
 
 
+def test_three_body_width() -> None:
+    """Gamma(A' -> h' A'* -> h' + SM): O(alpha_D/pi) of Gamma_SM (8.3 % at alpha_D = 0.1, (9.7, 0.1) GeV),
+    linear in alpha_D, vanishing as m_h' -> m_A'; with ``three_body_width`` it enters Gamma_tot, so
+    BR(mu mu) drops by Gamma_3/Gamma_tot and the 2 -> 3 rate (larger propagator width) follows sigma x BR."""
+    base = ApHpModel(9.7, 0.1)
+    r = base.width_hp_sm / base.width_Ap
+    assert 0.06 < r < 0.11
+    assert ApHpModel(9.7, 0.1, alpha_D=0.2).width_hp_sm == pytest.approx(2.0 * base.width_hp_sm, rel=1e-3)
+    assert ApHpModel(9.7, 9.0).width_hp_sm < 1e-3 * base.width_hp_sm
+    full = ApHpModel(9.7, 0.1, three_body_width=True)
+    assert full.br_mumu == pytest.approx(base.br_mumu * base.width_Ap / (base.width_Ap + base.width_hp_sm))
+    assert gauss_rate(ApHpProcess(full, SQRT_S)) == pytest.approx(full.sigma_nwa_fb(SQRT_S), rel=1e-5)
+
+
 def test_model_rules_and_resonance_flag() -> None:
     with pytest.raises(ParameterError, match="model.m_hp"):
         ApHpModel(2.0, 2.5)

@@ -179,6 +179,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "resonance_window": Key(
             float, 0.05, "ap_hp_mumu: half-width of the narrow-resonance flag window", "GeV", _positive
         ),
+        "three_body_width": Key(
+            bool,
+            False,
+            "ap_hp_mumu: include Gamma(A' -> h' A'* -> h' + SM) in the A' width (the seed neglects it)",
+        ),
     },
     "process": {
         "name": Key(
