@@ -84,12 +84,18 @@ def ap_hp_layout(model: ApHpModel, process: str = "ap_hp_mumu") -> Layout:
 @dataclass(frozen=True)
 class ApHpProcess:
     """e+e- -> A'* -> A' h' -> mu+ mu- h' at ``sqrt_s`` [GeV] (module docstring); ``pol_em`` is the
-    longitudinal polarization of the e- beam in [-1, 1]."""
+    longitudinal polarization of the e- beam in [-1, 1].
+
+    ``radiative_return`` (with ISR only): also generate the region below the on-shell A'h' threshold where ISR
+    returns s_hat to the s-channel A' pole and the A' decays A' -> h' A'* -> h' mu mu (M_mumu < M_A' - M_h',
+    a continuum, not the signal peak; same matrix element). Off (default): the ISR threshold is the on-shell
+    one (:meth:`phase_space`) and that part is not generated."""
 
     model: ApHpModel
     sqrt_s: float = 10.58
     pol_em: float = 0.0
     name: str = "ap_hp_mumu"
+    radiative_return: bool = False
     sampling = "multichannel"
 
     def __post_init__(self) -> None:
@@ -132,7 +138,16 @@ class ApHpProcess:
         (1/(s_hat - m_A'^2)^2 of the s-channel A'*), which the threshold channels sample."""
         m = self.model
         ps = phi_phase_space(self.sqrt_s, m.m_Ap, self.width_Ap, m.m_hp, M_MU)
+        if self.radiative_return:
+            return ps
         return replace(ps, threshold=m.m_hp + max(2.0 * M_MU, m.m_Ap - 100.0 * self.width_Ap))
+
+    @property
+    def s_hat_resonances(self) -> tuple[tuple[float, float], ...]:
+        """The s-channel A'* (mass, width) [GeV] for the ISR resonance channel of
+        :class:`~darkstrahl.gen.isr_process.IsrProcess`, with ``radiative_return`` only (it lies below the
+        on-shell threshold otherwise)."""
+        return ((self.model.m_Ap, self.width_Ap),) if self.radiative_return else ()
 
     def msq(self, p: NDArray) -> NDArray:
         """Spin-summed, beam-averaged |M|^2 (dimensionless) at momenta ``p`` (n, 5, 4)."""
@@ -160,4 +175,5 @@ def build_ap_hp(request: ProcessRequest) -> ApHpProcess:
         sqrt_s=request.sqrt_s,
         pol_em=request.section("beams").get("pol_em", 0.0),
         name=request.name,
+        radiative_return=bool(request.section("process").get("radiative_return") or False),
     )

@@ -226,6 +226,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "('alpha_mz', MadGraph's default parameter card)",
             choices=tuple(PHOTON_ALPHA_SCHEMES),
         ),
+        "radiative_return": Key(
+            bool,
+            False,
+            "ap_hp_mumu with ISR: also generate the return to the s-channel A' pole with A' -> h' mu mu "
+            "(M_mumu < M_A' - M_h'); off: only the on-shell A'h' region",
+        ),
         "n_b": Key(
             float,
             _BKG["n_b"],
