@@ -25,8 +25,8 @@ from darkstrahl.gen.isr_process import IsrProcess, IsrSettings
 SQRT_S = 10.58
 
 
-def run(m_ap: float, m_hp: float, n_events: int, isr: bool) -> dict[str, float]:
-    proc = ApHpProcess(ApHpModel(m_ap, m_hp, narrow_resonances="ignore"), SQRT_S)
+def run(m_ap: float, m_hp: float, n_events: int, isr: bool, rr: bool = False) -> dict[str, float]:
+    proc = ApHpProcess(ApHpModel(m_ap, m_hp, narrow_resonances="ignore"), SQRT_S, radiative_return=rr)
     gen = EventGenerator(IsrProcess(proc, IsrSettings(enabled=True)) if isr else proc, 1, RunSettings())
     t0 = time.process_time()
     gen.prepare_unweighting(None)
@@ -55,6 +55,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--events", type=int, default=500_000)
     ap.add_argument("--points", nargs="+", default=["1.65:0.5", "4:1", "9.7:0.1"])
+    ap.add_argument("--radiative-return", action="store_true", help="process.radiative_return (ISR rows)")
     args = ap.parse_args()
     run(4.0, 1.0, 1000, False)  # JIT warm-up
     run(4.0, 1.0, 1000, True)
@@ -66,7 +67,7 @@ def main() -> None:
     for point in args.points:
         m_ap, m_hp = (float(x) for x in point.split(":"))
         for isr in (False, True):
-            r = run(m_ap, m_hp, args.events, isr)
+            r = run(m_ap, m_hp, args.events, isr, args.radiative_return and isr)
             dev = (
                 ""
                 if isr
