@@ -42,7 +42,7 @@ from .ap_hp_model import ApHpModel
 from .constants import GEV2_TO_FB, M_MU
 from .events import EventBatch
 from .kinematics import beam_s
-from .layout import Layout, Row, Slot
+from .layout import Dependence, Layout, Row, Slot
 from .phasespace import PhaseSpace, phi_phase_space
 from .process import ProcessRequest, no_decay
 from .signal_process import PDG_AP, PDG_PHI
@@ -75,6 +75,8 @@ def ap_hp_layout(model: ApHpModel, process: str = "ap_hp_mumu") -> Layout:
         signature="mumu_invisible",
         slots=slots,
         rows=rows,
+        # sigma x BR ∝ eps^2 (Gamma_A' ∝ eps^2 leaves BR unchanged), for Layout.rate_factor reweighting
+        rate=(Dependence("eps", (("square", 1.0),)),),
         couplings=(("eps", model.eps), ("alpha_D", model.alpha_D)),
         lprup=LPRUP_AP_HP_MUMU,
         extra={"composites": {"Ap": (3, 4)}},

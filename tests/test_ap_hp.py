@@ -122,6 +122,7 @@ def test_closed_form_reference_numbers() -> None:
         assert ApHpModel(m, 0.01).br_mumu == pytest.approx(br, abs=1.5e-3)
     unit = ApHpModel(9.7, 1e-4, eps=1.0, alpha_D=1.0)
     assert unit.sigma_nwa_fb(SQRT_S) == pytest.approx(2.56e8, rel=5e-3)
+    assert ApHpProcess(unit, SQRT_S).layout.rate_factor(eps=1e-3) == pytest.approx(1e-6)
     point = ApHpModel(9.7, 1e-4, eps=1e-3, alpha_D=0.3, q_Phi=2.0)
     assert point.sigma_nwa_fb(SQRT_S) == pytest.approx(2.56e8 * 1e-6 * 0.3 * 4.0, rel=5e-3)
     # Gamma/m ~ eps^2 alpha/3 x Gamma_tot/Gamma_mumu (next_wave.md 1.1)
