@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from darkstrahl.errors import ParameterError
 
+from .ap_hp_process import build_ap_hp
 from .flat_background import build_flat_background
 from .mumu_process import build_mumu
 from .process import Process, ProcessRequest
@@ -37,6 +38,7 @@ PROCESSES: dict[str, ProcessEntry] = {
     "mumu": ProcessEntry(build_mumu, "SM e+e- -> mu+ mu- (gamma), Born + exact O(alpha) hard photon"),
     "tautau": ProcessEntry(build_tautau, "SM e+e- -> tau+ tau- -> mu+ mu- 4 nu, V-A, spin correlations"),
     "twophoton_mumu": ProcessEntry(build_twophoton, "SM e+e- -> e+e- mu+ mu-, equivalent photons"),
+    "ap_hp_mumu": ProcessEntry(build_ap_hp, "signal e+e- -> A'* -> A' h' -> mu+ mu- h' (h' invisible)"),
 }
 
 
