@@ -67,6 +67,7 @@ class AhpScanSettings:
     cl: float = 0.9
     bayes_s_max: float = 100.0
     systematics: str = "spec"
+    empty_window: str = "mean"  # background weight scale of a window without MC events: mean, max or zero
     seed: int = 12345
     generator_card: Any = None  # the run card, for signal_source = "generator"
 
@@ -148,6 +149,8 @@ def background_payload(settings: AhpScanSettings) -> dict[str, Any]:
             cols[k] += v.tolist()
         cols["sample"] += [i] * len(s.w)
         out["max_weight_fb"] = max(out["max_weight_fb"], float(s.w.max(initial=0.0)))
+    n_sel = len(cols["w_fb"])
+    out["mean_weight_fb"] = float(sum(cols["w_fb"]) / n_sel) if n_sel else 0.0
     return out | cols
 
 
@@ -209,7 +212,10 @@ def run_ahp_point(m_ap: float, m_hp: float, settings: AhpScanSettings, bkg: dict
     centres = lattice_neighbours(win, settings.spacing, settings.lattice_extent)
     for lumi in settings.luminosities_fb:
         bs, src = _bkg_sample(bkg, lumi)
-        w_empty = bkg["max_weight_fb"] * lumi
+        w_empty = {"mean": bkg["mean_weight_fb"], "max": bkg["max_weight_fb"], "zero": 0.0}[
+            settings.empty_window
+        ]
+        w_empty *= lumi
         kw = {
             "w_empty": w_empty,
             "c_eta_cuts": settings.c_eta_cuts,
@@ -254,7 +260,13 @@ def run_ahp_point(m_ap: float, m_hp: float, settings: AhpScanSettings, bkg: dict
         for cx, cy in centres if lumi == settings.luminosities_fb[0] else ():  # lattice: first luminosity
             moved = win.moved((cx, cy))
             rl = analyse_window(
-                moved, s1.shifted(cx - win.centre[0], cy - win.centre[1]), bs, total_isr, sys, **kw
+                moved,
+                s1.shifted(cx - win.centre[0], cy - win.centre[1]),
+                bs,
+                total_isr,
+                sys,
+                **kw,
+                light=True,
             )
             out["lattice"].append(
                 {

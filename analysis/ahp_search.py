@@ -195,10 +195,13 @@ def analyse_window(
     punzi_a: float = PUNZI_A_DEFAULT,
     cl: float = CL_SEED000,
     s_max: float = 100.0,
+    light: bool = False,
 ) -> WindowResult:
     """Helicity cut, background model and limits of one window (module docstring, items 2-3).
     ``sig_total``: the signal normalisation of the efficiency (e.g. the generated rate [fb]); background
-    weights in events; ``s_max``: range of the flat signal prior of the Bayes factor [events]."""
+    weights in events; ``s_max``: range of the flat signal prior of the Bayes factor [events]; ``light``:
+    only the cut, efficiency, background and the expected limits on s (the coupling-limit quantiles repeat
+    them, N = 0 limit, discovery count and Bayes factor are NaN / 0)."""
     if not sig_total > 0:
         raise ParameterError("ahp.sig_total", "must be > 0", sig_total)
     s_in, b_in = signal.inside(window), background.inside(window)
@@ -210,10 +213,17 @@ def analyse_window(
         bkg, sys.rel_sig, sys.corr, cl, marginalise=_pseudo_range(bkg) <= MAX_MARGINAL_RANGE
     )
     sb = sys.with_br()
-    # the limit is non-decreasing in n: the quantiles of the coupling limit sit at the same counts
-    lim_c = {n: signal_upper_limit(n, bkg, sb.rel_sig, sb.corr, cl) for n in set(exp.n_quantiles)}
-    s_zero = signal_upper_limit(0, bkg, sys.rel_sig, sys.corr, cl)
-    n_disc = discovery_count(bkg)
+    if light:
+        lim_c = dict(
+            zip(exp.n_quantiles, (exp.minus2, exp.minus1, exp.median, exp.plus1, exp.plus2), strict=True)
+        )
+        s_zero, n_disc, k_disc = math.nan, 0, math.nan
+    else:
+        # the limit is non-decreasing in n: the quantiles of the coupling limit sit at the same counts
+        lim_c = {n: signal_upper_limit(n, bkg, sb.rel_sig, sb.corr, cl) for n in set(exp.n_quantiles)}
+        s_zero = signal_upper_limit(0, bkg, sys.rel_sig, sys.corr, cl)
+        n_disc = discovery_count(bkg)
+        k_disc = bayes_factor(n_disc, bkg, s_max)
     return WindowResult(
         c_eta_cut=choice.cut,
         eff=choice.eff,
@@ -226,7 +236,7 @@ def analyse_window(
         n_quantiles=exp.n_quantiles,
         s_up_zero=s_zero,
         n_discovery=n_disc,
-        bayes_factor_discovery=bayes_factor(n_disc, bkg, s_max),
+        bayes_factor_discovery=k_disc,
     )
 
 

@@ -133,6 +133,10 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     from darkstrahl.analysis.scan import run_scan
 
     card = load_card(args.card, args.overrides)
+    if card["analysis"]["kind"] == "ahp":  # the A'h' search (issue 15)
+        from darkstrahl.analysis.ahp_run import run_ahp_command
+
+        return run_ahp_command(card, args)
     settings = build.scan_settings(card)
     keys = build.scan_keys(card)
     sched = build.scheduler(card, address=args.scheduler, workers=args.workers)

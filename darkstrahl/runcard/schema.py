@@ -473,6 +473,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
         "bayes_s_max": Key(float, 100.0, "flat signal prior range of the Bayes factor", "events", _positive),
         "systematics": Key(str, "spec", "systematics: the spec's table or none", choices=("spec", "none")),
+        "empty_window": Key(
+            str,
+            "mean",
+            "background weight of a window without MC events (Gamma(1, w) prior): the mean or largest "
+            "selected background weight, or zero (background-free)",
+            choices=("mean", "max", "zero"),
+        ),
         "trigger_eff": Key(float, 0.89, "trigger plateau efficiency (weight)", "", _positive),
         "muon_id_p_edges": Key(list, (0.0, 1000.0), "muon-ID momentum bin edges", "GeV", item=float),
         "muon_id_eff": Key(list, (1.0,), "muon-ID efficiency per bin and muon", "", item=float),
