@@ -223,7 +223,8 @@ def analyse_window(
         lim_c = {n: signal_upper_limit(n, bkg, sb.rel_sig, sb.corr, cl) for n in set(exp.n_quantiles)}
         s_zero = signal_upper_limit(0, bkg, sys.rel_sig, sys.corr, cl)
         n_disc = discovery_count(bkg)
-        k_disc = bayes_factor(n_disc, bkg, s_max)
+        with np.errstate(divide="ignore"):  # nodes where Q(N+1, B) = Q(N+1, B + s_max) contribute log 0
+            k_disc = bayes_factor(n_disc, bkg, s_max)
     return WindowResult(
         c_eta_cut=choice.cut,
         eff=choice.eff,
