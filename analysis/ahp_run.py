@@ -110,6 +110,7 @@ def run_ahp_command(card: Any, args: argparse.Namespace) -> int:
         "workers": where,
         "wall_time_s": wall,
         "sqrt_s_GeV": settings.sqrt_s,
+        "status": {r["task"]: r["status"] for r in results},
     }
     files.append(write_json_record(outdir, record))
     print(format_cutflow_rows(bkg["cutflow"]))

@@ -45,6 +45,9 @@ from .ahp_selection import AhpCuts, DimuonEvents, Selection, select
 from .ahp_signal import sigma_unit_fb, synthetic_signal
 from .ellipse import EllipseWindow, lattice_centres
 
+#: Fewest selected no-ISR signal events for a window fit; points below get no window (status in the record).
+MIN_SELECTED = 100
+
 
 @dataclass(frozen=True)
 class AhpScanSettings:
@@ -176,6 +179,13 @@ def run_ahp_point(m_ap: float, m_hp: float, settings: AhpScanSettings, bkg: dict
     sel0, _ = signal_selection(settings, m_ap, m_hp, False, rng)
     sel1, total_isr = signal_selection(settings, m_ap, m_hp, True, rng)
     s0, s1 = _search_sample(sel0), _search_sample(sel1)
+    if len(s0.w) < MIN_SELECTED:
+        # e.g. M_A' < ~2 GeV: the Delta phi > 90 deg trigger removes almost all the signal (next_wave.md 1.2)
+        return {
+            "task": task, "m_Ap": m_ap, "m_hp": m_hp, "windows": [], "lattice": [],
+            "cutflow": [{"sample": f"signal {m_ap:g}/{m_hp:g} ISR", **r} for r in sel1.table()],
+            "status": f"{len(s0.w)} selected no-ISR signal events (< {MIN_SELECTED}): no window",
+        }  # fmt: skip
     fit, win = fit_window(s0.x, s0.y, s0.w, settings.window_rule)
     res_ap, res_hp = mass_resolutions(fit, m_ap, m_hp)
     a, b = win.semi_axes
@@ -208,6 +218,7 @@ def run_ahp_point(m_ap: float, m_hp: float, settings: AhpScanSettings, bkg: dict
         "cutflow": [{"sample": f"signal {m_ap:g}/{m_hp:g} ISR", **r} for r in sel1.table()],
         "windows": [],
         "lattice": [],
+        "status": "ok",
     }
     centres = lattice_neighbours(win, settings.spacing, settings.lattice_extent)
     for lumi in settings.luminosities_fb:
