@@ -32,10 +32,16 @@ def _add_card_args(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
+    from darkstrahl.gen.ap_hp_model import ApHpModel
     from darkstrahl.info import format_summary, summary
 
     card = load_card(args.card, args.overrides)
-    info = summary(build.model(card), build.sqrt_s(card))
+    model = build.model(card)
+    if isinstance(model, ApHpModel):  # A'h' (seed 000): widths, BR(A' -> mu mu), sigma x BR, f_L
+        info = model.summary(build.sqrt_s(card))
+        print(json.dumps(info, indent=2) if args.json else "\n".join(f"{k} = {v}" for k, v in info.items()))
+        return 0
+    info = summary(model, build.sqrt_s(card))
     print(json.dumps(info, indent=2) if args.json else format_summary(info))
     return 0
 

@@ -30,6 +30,8 @@ from darkstrahl.gen.layout import Layout
 
 from .acceptance import Acceptance
 from .beams import Beams, transform
+from .muon_id import MuonIdTable
+from .objects import EventObjects, event_objects
 from .reconstructed import Reconstructed
 from .regions import (
     C_MM_PER_NS,
@@ -49,6 +51,7 @@ from .resolution import (
     smear_photon,
     smear_track,
 )
+from .trigger import TwoTrackTrigger
 
 RESOLUTION_MODES = ("reference", "objects", "none")
 VERTEX_MODES = ("weight", "sample")
@@ -67,6 +70,8 @@ class Belle2:
     n_copies: int = 100
     acceptance: Acceptance = field(default_factory=Acceptance)
     apply_acceptance: bool = False
+    muon_id: MuonIdTable = field(default_factory=MuonIdTable)
+    trigger: TwoTrackTrigger = field(default_factory=TwoTrackTrigger)
 
     def __post_init__(self) -> None:
         if self.resolution not in RESOLUTION_MODES:
@@ -140,6 +145,14 @@ class Belle2:
             event = np.repeat(np.arange(n), self.n_copies)
             rec._copies = (event, *self._objects(batch, lab, lam, event, rng))
         return rec
+
+    def objects(self, batch: EventBatch, rng: np.random.Generator) -> EventObjects:
+        """Lab tracks with muon identification, the two-track trigger, ECL clusters and the nominal initial
+        state of ``batch`` (:mod:`darkstrahl.detector.objects`), read from its layout."""
+        lam = self.transforms(batch, rng)
+        return event_objects(
+            batch, transform(batch.momenta, lam), lam, rng, self.acceptance, self.muon_id, self.trigger
+        )
 
     # ------------------------------------------------------------------ internals
     def _accepted(self, batch: EventBatch, lab: NDArray) -> NDArray:

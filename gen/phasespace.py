@@ -52,24 +52,37 @@ def bw_map(
 
     x = m^2 + m w tan(y),  y = y_lo + u (y_hi - y_lo),  y = arctan((x - m^2)/(m w));
     Jacobian dx/du = (y_hi - y_lo) ((x - m^2)^2 + m^2 w^2) / (m w).
+
+    Evaluated without cancellation for widths down to w/m ~ 1e-12 (the A' of A'h', next_wave.md 1.1),
+    where y_lo and y_hi both sit within ~1e-8 of -pi/2 or +pi/2 when the pole is outside [lo, hi]:
+    y_hi - y_lo = atan2(a_hi - a_lo, 1 + a_hi a_lo) with a = (x - m^2)/(m w), and with t = u (y_hi - y_lo),
+    x - lo = m w (1 + a_lo^2) sin t / (cos t - a_lo sin t) (the addition theorem of tan).
     """
     mw = m * w
-    ylo = np.arctan((np.asarray(lo) - m * m) / mw)
-    yhi = np.arctan((np.asarray(hi) - m * m) / mw)
-    y = ylo + u * (yhi - ylo)
-    x = m * m + mw * np.tan(y)
-    return x, (yhi - ylo) * ((x - m * m) ** 2 + mw * mw) / mw
+    a_lo = (np.asarray(lo) - m * m) / mw
+    span = _atan_difference(np.asarray(hi) - np.asarray(lo), mw, a_lo)
+    t = u * span
+    st, ct = np.sin(t), np.cos(t)
+    x = np.minimum(lo + mw * (1.0 + a_lo * a_lo) * st / (ct - a_lo * st), hi)  # rounding at u = 1
+    return x, span * ((x - m * m) ** 2 + mw * mw) / mw
 
 
 def bw_inverse(
     x: FloatArray, m: float, w: float, lo: FloatArray | float, hi: FloatArray | float
 ) -> tuple[FloatArray, FloatArray]:
-    """Inverse of :func:`bw_map`: (u, dx/du) at x."""
+    """Inverse of :func:`bw_map`: (u, dx/du) at x (same cancellation-free differences of arctan)."""
     mw = m * w
-    ylo = np.arctan((np.asarray(lo) - m * m) / mw)
-    yhi = np.arctan((np.asarray(hi) - m * m) / mw)
-    u = (np.arctan((x - m * m) / mw) - ylo) / (yhi - ylo)
-    return u, (yhi - ylo) * ((x - m * m) ** 2 + mw * mw) / mw
+    a_lo = (np.asarray(lo) - m * m) / mw
+    span = _atan_difference(np.asarray(hi) - np.asarray(lo), mw, a_lo)
+    u = _atan_difference(x - np.asarray(lo), mw, a_lo) / span
+    return u, span * ((x - m * m) ** 2 + mw * mw) / mw
+
+
+def _atan_difference(dx: FloatArray, mw: float, a_lo: FloatArray) -> FloatArray:
+    """arctan(a_lo + dx/mw) - arctan(a_lo) for dx >= 0, exact in floating point also when both arctans
+    are near +-pi/2: atan2(a - a_lo, 1 + a a_lo) (cos of the difference has the sign of 1 + a a_lo)."""
+    d = dx / mw
+    return np.arctan2(d, 1.0 + (a_lo + d) * a_lo)
 
 
 def flat_map(u: FloatArray, lo: FloatArray | float, hi: FloatArray | float) -> tuple[FloatArray, FloatArray]:

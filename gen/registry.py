@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from darkstrahl.errors import ParameterError
 
+from .ap_hp_process import build_ap_hp
 from .flat_background import build_flat_background
 from .process import Process, ProcessRequest
 from .signal_process import build_signal
@@ -31,6 +32,7 @@ PROCESSES: dict[str, ProcessEntry] = {
     "gamma_phi": ProcessEntry(build_signal, "signal e+e- -> gamma phi chi chibar"),
     "bkg_phi": ProcessEntry(build_flat_background, "flat phase-space background of phi (2 -> 3)"),
     "bkg_gamma_phi": ProcessEntry(build_flat_background, "flat phase-space background of gamma_phi (2 -> 4)"),
+    "ap_hp_mumu": ProcessEntry(build_ap_hp, "signal e+e- -> A'* -> A' h' -> mu+ mu- h' (h' invisible)"),
 }
 
 

@@ -16,8 +16,11 @@ from darkstrahl.analysis.scan import PointKey, ScanSettings, mass_points
 from darkstrahl.detector.acceptance import Acceptance
 from darkstrahl.detector.beams import Beams
 from darkstrahl.detector.belle2 import Belle2
+from darkstrahl.detector.muon_id import MuonIdTable
 from darkstrahl.detector.regions import region
+from darkstrahl.detector.trigger import TwoTrackTrigger
 from darkstrahl.errors import CardError
+from darkstrahl.gen.ap_hp_model import ApHpModel
 from darkstrahl.gen.event_stream import RunSettings
 from darkstrahl.gen.isr_process import IsrProcess, IsrSettings
 from darkstrahl.gen.model import COUPLING_KEYS, DarkModel
@@ -32,7 +35,10 @@ UNDECAYED_BY_DEFAULT = ("bkg_phi", "bkg_gamma_phi")
 
 
 def model(card: Card) -> DarkModel:
-    """The :class:`~darkstrahl.gen.model.DarkModel` of the ``[model]`` section."""
+    """The :class:`~darkstrahl.gen.model.DarkModel` of the ``[model]`` section (for the A'h' process
+    ``ap_hp_mumu``: its :class:`~darkstrahl.gen.ap_hp_model.ApHpModel`, seed-000 convention)."""
+    if card["process"]["name"] == "ap_hp_mumu":
+        return ApHpModel.from_section(card["model"])  # type: ignore[return-value]
     return DarkModel.from_section(card["model"])
 
 
@@ -118,6 +124,10 @@ def detector(card: Card) -> Belle2:
         n_copies=d["n_copies"],
         acceptance=Acceptance(photon_e_min=d["photon_e_min"]),
         apply_acceptance=d["apply_acceptance"],
+        muon_id=MuonIdTable(d["muid_p_edges"], d["muid_efficiency"]),
+        trigger=TwoTrackTrigger(
+            d["trigger_theta_min"], d["trigger_theta_max"], d["trigger_dphi_min"], d["trigger_efficiency"]
+        ),
     )
 
 

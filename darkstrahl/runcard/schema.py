@@ -18,7 +18,9 @@ from darkstrahl.analysis.scan import ScanSettings
 from darkstrahl.detector.acceptance import Acceptance
 from darkstrahl.detector.beams import PRESETS
 from darkstrahl.detector.belle2 import RESOLUTION_MODES, VERTEX_MODES, Belle2
+from darkstrahl.detector.muon_id import MuonIdTable
 from darkstrahl.detector.regions import REGIONS
+from darkstrahl.detector.trigger import TwoTrackTrigger
 from darkstrahl.errors import CardError
 from darkstrahl.gen.event_stream import RunSettings
 from darkstrahl.gen.eventfiles.formats import FORMATS, FRAMES
@@ -35,6 +37,8 @@ _CUTS = GenerationCuts()
 _MODEL = {f.name: f.default for f in dataclasses.fields(DarkModel)}
 _BKG = {f.name: f.default for f in dataclasses.fields(BackgroundProcess)}
 _DET = Belle2()
+_MUID = MuonIdTable()
+_TRG = TwoTrackTrigger()
 _SCAN = {f.name: f.default for f in dataclasses.fields(ScanSettings)}
 
 
@@ -156,6 +160,30 @@ SCHEMA: dict[str, dict[str, Key]] = {
             False,
             "allow a point outside the benchmark hierarchy (m_Ap > 2 m_chi + m_phi, m_phi < m_chi)",
         ),
+        # process ap_hp_mumu (next_wave.md 1.1, gen/ap_hp_model.py); q_Phi and eps above apply to it too
+        "m_hp": Key(float, None, "ap_hp_mumu: invisible dark Higgs h' mass (< m_Ap)", "GeV", _positive),
+        "alpha_D": Key(
+            float,
+            0.1,
+            "ap_hp_mumu: alpha_D = g_D^2/(4 pi), the A' coupling to the dark Higgs (seed 000)",
+            "",
+            _positive,
+        ),
+        "narrow_resonances": Key(
+            str,
+            "flag",
+            "ap_hp_mumu: m_Ap near J/psi, psi(2S), Upsilon(1S-3S) (not in the DarkCast R): "
+            "warn, refuse or ignore",
+            choices=("flag", "refuse", "ignore"),
+        ),
+        "resonance_window": Key(
+            float, 0.05, "ap_hp_mumu: half-width of the narrow-resonance flag window", "GeV", _positive
+        ),
+        "three_body_width": Key(
+            bool,
+            False,
+            "ap_hp_mumu: include Gamma(A' -> h' A'* -> h' + SM) in the A' width (the seed neglects it)",
+        ),
     },
     "process": {
         "name": Key(
@@ -197,6 +225,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "coupling of the explicit photon of gamma_phi: alpha(0) ('alpha0') or alpha(m_Z) = 1/127.9 "
             "('alpha_mz', MadGraph's default parameter card)",
             choices=tuple(PHOTON_ALPHA_SCHEMES),
+        ),
+        "radiative_return": Key(
+            bool,
+            False,
+            "ap_hp_mumu with ISR: also generate the return to the s-channel A' pole with A' -> h' mu mu "
+            "(M_mumu < M_A' - M_h'); off: only the on-shell A'h' region",
         ),
         "n_b": Key(
             float,
@@ -320,6 +354,24 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "GeV",
             _non_negative,
         ),
+        # lepton objects (detector/objects.py; issue 14): muon identification table and two-track trigger
+        "muid_p_edges": Key(
+            list, _MUID.p_edges, "muon ID table: lower lab-momentum edges of its bins", "GeV", item=float
+        ),
+        "muid_efficiency": Key(
+            list,
+            _MUID.efficiency,
+            "muon ID efficiency per bin (default: an assumption, detector/muon_id.py)",
+            item=float,
+        ),
+        "trigger_efficiency": Key(
+            float, _TRG.plateau, "two-track trigger plateau efficiency (seed 000: 89 %)", "", _non_negative
+        ),
+        "trigger_theta_min": Key(float, _TRG.theta_min, "two-track trigger: minimum lab polar angle", "deg"),
+        "trigger_theta_max": Key(float, _TRG.theta_max, "two-track trigger: maximum lab polar angle", "deg"),
+        "trigger_dphi_min": Key(
+            float, _TRG.dphi_min, "two-track trigger: minimum azimuthal opening angle", "deg"
+        ),
     },
     "output": {
         "format": Key(str, FORMATS[0], "event file format (a path ending in .gz gzips LHE)", choices=FORMATS),
@@ -339,7 +391,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
             choices=("none", *REGIONS),
         ),
         "pdg_chi": Key(int, PDG_CHI, "PDG id written for chi (PDG MC numbering: 52)"),
-        "pdg_phi": Key(int, PDG_PHI, "PDG id written for phi (PDG MC numbering: 54)"),
+        "pdg_phi": Key(
+            int, PDG_PHI, "PDG id written for phi, and for h' of ap_hp_mumu (PDG MC numbering: 54)"
+        ),
         "pdg_Ap": Key(int, PDG_AP, "PDG id written for A' (PDG MC numbering: 55)"),
     },
     "scheduler": {
