@@ -19,7 +19,8 @@ identification efficiency per momentum bin (:class:`AhpCuts` ``muon_id_edges``/`
 multiplies the weight for both muons at cut 2, and the trigger plateau (0.89 [S000], ``trigger_eff``)
 multiplies it at cut 3, whose angular part equals the trigger condition.
 
-Variables (next_wave.md 1.2 "Variables"; nominal beams, never ISR-reduced ones, 1.3 item 3):
+Variables (next_wave.md 1.2 "Variables"; nominal beams, never ISR-reduced ones, 1.3 item 3), computed with
+:mod:`darkstrahl.analysis.variables` (issue 14):
 
     M_mumu^2 = (p_mu+ + p_mu-)^2,   M_recoil^2 = (P_beams - p_mu+ - p_mu-)^2,
     cos eta  = cos of the angle, in the dimuon rest frame, between the mu- and the direction of the CM
@@ -46,7 +47,8 @@ from darkstrahl.detector.resolution import smear_photon, smear_track
 from darkstrahl.errors import ParameterError
 from darkstrahl.files import atomic_output
 from darkstrahl.gen.constants import M_MU
-from darkstrahl.gen.kinematics import boost_many
+
+from .variables import dimuon_mass_squared, helicity_cos, recoil_mass_squared
 
 #: Names of the cut-flow steps (next_wave.md 1.2 table, cuts 1-8), in order.
 CUT_NAMES = (
@@ -179,21 +181,10 @@ class DimuonEvents:
 
 
 # ------------------------------------------------------------------------------------------- variables
-def _m2(p: NDArray) -> NDArray:
-    return p[..., 0] ** 2 - np.sum(p[..., 1:] ** 2, axis=-1)
-
-
 def _angle_deg(a: NDArray, b: NDArray) -> NDArray:
     na, nb = np.linalg.norm(a, axis=-1), np.linalg.norm(b, axis=-1)
     c = np.sum(a * b, axis=-1) / np.maximum(na * nb, 1e-300)
     return np.degrees(np.arccos(np.clip(c, -1.0, 1.0)))
-
-
-def _rest_frame(p: NDArray, frame: NDArray) -> NDArray:
-    """p (n, 4) seen in the rest frame of ``frame`` (n, 4): the inverse boost, a boost into (E, -p)."""
-    inv = frame.copy()
-    inv[:, 1:] *= -1.0
-    return boost_many(np.ascontiguousarray(p), np.ascontiguousarray(inv))
 
 
 def dimuon_variables(mu_minus: NDArray, mu_plus: NDArray, beams: Beams) -> dict[str, NDArray]:
@@ -201,16 +192,11 @@ def dimuon_variables(mu_minus: NDArray, mu_plus: NDArray, beams: Beams) -> dict[
     [GeV^2], ``cos_eta`` (signed), ``c_eta`` = |cos eta|, ``pt_cm`` [GeV], ``p_rec`` (n, 4) lab recoil."""
     q = mu_minus + mu_plus
     p_rec = beams.total[None, :] - q
-    lab_to_cm = beams.lab_to_cm()
-    q_cm = transform(q, lab_to_cm)
-    mm_cm = transform(mu_minus, lab_to_cm)
-    mm_rest = _rest_frame(mm_cm, q_cm)
-    cos_eta = -np.sum(mm_rest[:, 1:] * q_cm[:, 1:], axis=1) / np.maximum(
-        np.linalg.norm(mm_rest[:, 1:], axis=1) * np.linalg.norm(q_cm[:, 1:], axis=1), 1e-300
-    )
+    q_cm = transform(q, beams.lab_to_cm())
+    cos_eta = helicity_cos(mu_minus, mu_plus, beams.total)
     return {
-        "m_mumu2": _m2(q),
-        "m_rec2": _m2(p_rec),
+        "m_mumu2": dimuon_mass_squared(mu_minus, mu_plus),
+        "m_rec2": recoil_mass_squared(mu_minus, mu_plus, beams.total),
         "cos_eta": cos_eta,
         "c_eta": np.abs(cos_eta),
         "pt_cm": np.hypot(q_cm[:, 1], q_cm[:, 2]),

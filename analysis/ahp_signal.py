@@ -6,9 +6,9 @@ Rate at unit coupling (eps^2 alpha_D = 1, q_S = 1), BPR (arXiv:0903.0363) as wri
                            x lam^{1/2} (lam + 12 M_A'^2/s) / (1 - M_A'^2/s)^2,
     lam = [1 - (M_A'+M_h')^2/s] [1 - (M_A'-M_h')^2/s],
 
-in fb (:data:`darkstrahl.gen.constants.GEV2_TO_FB`), times BR(A' -> mu mu) = Gamma_mumu / Gamma_SM with the SM
-widths of :func:`darkstrahl.gen.widths.ap_sm_width_eps1` (leptons in closed form, hadrons from the DarkCast
-table, no dark decays [S000]). "Born" is this formula at the nominal s; "ISR-dressed" is its convolution
+in fb, times BR(A' -> mu mu) = Gamma_mumu / Gamma_SM (DarkCast R ratio, no dark decays [S000]), both from
+the generator's model :class:`darkstrahl.gen.ap_hp_model.ApHpModel` at unit coupling (not re-derived here).
+"Born" is this formula at the nominal s; "ISR-dressed" is its convolution
 with the collinear structure functions (:func:`darkstrahl.gen.isr.sigma_isr_structure_function`,
 next_wave.md 3.1).
 
@@ -36,11 +36,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from darkstrahl.errors import ParameterError
-from darkstrahl.gen.constants import ALPHA, GEV2_TO_FB, M_MU
+from darkstrahl.gen.ap_hp_model import ApHpModel, longitudinal_fraction
+from darkstrahl.gen.constants import GEV2_TO_FB, M_MU
+from darkstrahl.gen.crosssections import sigma_ee_to_vh_GeV2
 from darkstrahl.gen.isr import beta_isr, rapidity, sample_beam, sigma_isr_structure_function
 from darkstrahl.gen.isr_process import boost_z
 from darkstrahl.gen.kinematics import boost_many, two_body_momentum
-from darkstrahl.gen.widths import ap_sm_width_eps1
 
 
 def _check_masses(m_Ap: float, m_hp: float, sqrt_s: float) -> None:
@@ -50,22 +51,24 @@ def _check_masses(m_Ap: float, m_hp: float, sqrt_s: float) -> None:
         )
 
 
+def unit_model(m_Ap: float, m_hp: float) -> ApHpModel:
+    """The A'h' model of issue 14 (:class:`darkstrahl.gen.ap_hp_model.ApHpModel`) at unit coupling
+    (eps = 1, alpha_D = 1, q_S = 1): its rates are per unit eps^2 alpha_D."""
+    return ApHpModel(m_Ap=m_Ap, m_hp=m_hp, eps=1.0, alpha_D=1.0)
+
+
 def sigma_born_unit_fb(m_Ap: float, m_hp: float, s: ArrayLike) -> NDArray | float:
-    """BPR sigma(e+e- -> A' h') [fb] at eps^2 alpha_D = 1, q_S = 1 (module docstring); s [GeV^2], vectorized
-    over s; 0 below threshold."""
-    s = np.asarray(s, dtype=np.float64)
-    lam = (1.0 - (m_Ap + m_hp) ** 2 / s) * (1.0 - (m_Ap - m_hp) ** 2 / s)
-    lam = np.clip(lam, 0.0, None)
-    out = math.pi * ALPHA / (3.0 * s) * np.sqrt(lam) * (lam + 12.0 * m_Ap**2 / s) / (1.0 - m_Ap**2 / s) ** 2
-    out = out * GEV2_TO_FB
+    """BPR sigma(e+e- -> A' h') [fb] at eps^2 alpha_D = 1, q_S = 1 (module docstring), vectorized over s
+    [GeV^2] (:func:`darkstrahl.gen.crosssections.sigma_ee_to_vh_GeV2` with the couplings of
+    :func:`unit_model`); 0 below threshold."""
+    m = unit_model(m_Ap, m_hp)
+    out = np.asarray(sigma_ee_to_vh_GeV2(s, m.g_e**2, m.g_hVV, m_Ap, m_hp)) * GEV2_TO_FB
     return float(out) if out.ndim == 0 else out
 
 
-def br_mumu(m_Ap: ArrayLike) -> NDArray | float:
-    """BR(A' -> mu mu) with no dark decays open (module docstring), vectorized over M_A' [GeV]."""
-    w = ap_sm_width_eps1(m_Ap)
-    br = w["mumu"] / (w["ee"] + w["mumu"] + w["tautau"] + w["hadrons"])
-    return float(br[0]) if np.ndim(m_Ap) == 0 else br
+def br_mumu(m_Ap: float, m_hp: float) -> float:
+    """BR(A' -> mu mu) of :func:`unit_model` (DarkCast R ratio, no dark decays open [S000])."""
+    return unit_model(m_Ap, m_hp).br_mumu
 
 
 def sigma_unit_fb(m_Ap: float, m_hp: float, sqrt_s: float, isr: bool) -> float:
@@ -78,14 +81,7 @@ def sigma_unit_fb(m_Ap: float, m_hp: float, sqrt_s: float, isr: bool) -> float:
         )
     else:
         sig = sigma_born_unit_fb(m_Ap, m_hp, s)
-    return float(sig) * br_mumu(m_Ap)
-
-
-def longitudinal_fraction(m_Ap: float, m_hp: float, s_hat: ArrayLike) -> NDArray:
-    """f_L = E_A'^2 / (E_A'^2 + 2 M_A'^2), E_A' = (s + M_A'^2 - M_h'^2)/(2 sqrt s) (next_wave.md 1.1)."""
-    s_hat = np.asarray(s_hat, dtype=np.float64)
-    e = (s_hat + m_Ap**2 - m_hp**2) / (2.0 * np.sqrt(s_hat))
-    return e * e / (e * e + 2.0 * m_Ap**2)
+    return float(sig) * br_mumu(m_Ap, m_hp)
 
 
 def _rejection(rng: np.random.Generator, n: int, dens, fmax: NDArray) -> NDArray:
@@ -129,7 +125,7 @@ def synthetic_signal(
         f = np.full(n, sigma_born_unit_fb(m_Ap, m_hp, s))
         y = np.zeros(n)
     m = len(s_hat)
-    w = f * br_mumu(m_Ap) / n
+    w = f * br_mumu(m_Ap, m_hp) / n
     rs = np.sqrt(s_hat)
     lam = (s_hat - (m_Ap + m_hp) ** 2) * (s_hat - (m_Ap - m_hp) ** 2)
     k = np.sqrt(np.clip(lam, 0.0, None)) / (2.0 * rs)  # A' momentum in the hard CM frame [GeV]
@@ -139,7 +135,7 @@ def synthetic_signal(
     st = np.sqrt(1.0 - cos_t**2)
     d = np.column_stack([st * np.cos(phi), st * np.sin(phi), cos_t])
     ap = np.column_stack([np.sqrt(k * k + m_Ap**2), k[:, None] * d])
-    f_l = longitudinal_fraction(m_Ap, m_hp, s_hat)
+    f_l = longitudinal_fraction(m_Ap, m_hp, np.sqrt(s_hat))
     long = rng.random(m) < f_l
     c_eta = _rejection(rng, m, lambda c, i: np.where(long[i], 1.0 - c * c, 0.5 * (1.0 + c * c)), np.ones(m))
     psi = rng.uniform(0.0, 2.0 * math.pi, m)
