@@ -112,7 +112,9 @@ def _generator_signal(
         raise DarkstrahlError("ahp.signal_source = 'generator': the process 'ap_hp_mumu' is not registered")
     card = settings.generator_card
     over = [f"model.m_Ap={m_ap}", f"model.m_hp={m_hp}", f"beams.isr={'true' if isr else 'false'}"]
-    card = load_card(card.source, [*card.overrides, 'process.name="ap_hp_mumu"', *over])
+    card = load_card(
+        card.source.removeprefix("builtin:"), [*card.overrides, 'process.name="ap_hp_mumu"', *over]
+    )
     seed = int(rng.integers(2**31))
     gen = make_generator(build.process(card, isr=isr), seed, build.run_settings(card))
     batch = EventBatch.concatenate(list(gen.weighted(settings.n_signal)))
