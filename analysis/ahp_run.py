@@ -64,11 +64,15 @@ def run_ahp_command(card: Any, args: argparse.Namespace) -> int:
 
     from .executors import make_executor
 
-    if args.output is None:
-        raise CardError("-o: the scan needs an output directory")
     settings = settings_from_card(card)
     workers = args.workers if args.workers is not None else card["ahp"]["workers"]
     sched = build.scheduler(card, address=args.scheduler, workers=workers)
+    if args.job_script:
+        from darkstrahl.cli import print_job_script
+
+        return print_job_script(sched)
+    if args.output is None:
+        raise CardError("-o: the scan needs an output directory")
     outdir = Path(args.output)
     outdir.mkdir(parents=True, exist_ok=True)
     tasks = outdir / "tasks"
