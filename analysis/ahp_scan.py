@@ -60,7 +60,7 @@ class AhpScanSettings:
     n_signal: int = 4000
     n_background: int = 20000
     backgrounds: tuple[str, ...] = ("mumu_gamma", "tautau", "eemumu")
-    signal_source: str = "synthetic"
+    signal_source: str = "generator"
     luminosities_fb: tuple[float, ...] = (8.34, 50000.0)
     window_rule: str = "content"
     spacing: float = 1.1

@@ -13,13 +13,15 @@ with the collinear structure functions (:func:`darkstrahl.gen.isr.sigma_isr_stru
 next_wave.md 3.1).
 
 Synthetic sample (:func:`synthetic_signal`): a stand-in for the ``ap_hp_mumu`` generator (issue 14), used by
-the scan only when that process is not registered or the card asks for it. Narrow-width factorisation:
+the scan only when the card asks for it (``ahp.signal_source = "synthetic"``). Narrow-width factorisation:
 
 * A' polar angle theta in the hard CM frame from dsigma/dcos theta ∝ 2 + (k^2/M_A'^2) sin^2 theta (rejection);
 * mu- direction in the A' rest frame: cos eta_A w.r.t. the A' flight direction from
   dN/dcos = (1 - f_L)(3/8)(1 + cos^2) + f_L (3/4) sin^2, f_L = E_A'^2/(E_A'^2 + 2 M_A'^2) (next_wave.md 1.1),
-  azimuth uniform (the azimuthal spin correlation of the full |M|^2 is not modelled: this is the stand-in's
-  only simplification; the C_eta distribution is exact);
+  azimuth uniform. The off-diagonal spin-density terms of the full |M|^2 (azimuthal correlations) are not
+  modelled: the A' angle and C_eta distributions are right, but the muon polar angles are not (at (6.5, 2.7)
+  GeV <cos^2 theta_mu-> = 0.333 here against 0.391 from the generator, so cut 3 passes 48 % instead of 41 %;
+  docs/validation_ahpana.md section 7). Use it for tests and plumbing only, not for numbers;
 * ISR (optional): omx1, omx2 per beam from :func:`darkstrahl.gen.isr.sample_beam` (weight f/g), hard system
   at s_hat = x1 x2 s boosted along z with rapidity y = ln(x1/x2)/2; events with s_hat below threshold
   have zero weight and are dropped.

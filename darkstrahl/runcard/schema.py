@@ -493,8 +493,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
         "signal_source": Key(
             str,
-            "synthetic",
-            "A'h' signal: synthetic narrow-width sample or the registered generator 'ap_hp_mumu'",
+            "generator",
+            "A'h' signal: the registered generator 'ap_hp_mumu' (full spin correlation) or the synthetic "
+            "narrow-width stand-in (no azimuthal spin correlation: not for numbers)",
             choices=("synthetic", "generator"),
         ),
         "luminosities": Key(
