@@ -11,11 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from darkstrahl.analysis.ahp_scan import lattice_neighbours
 from darkstrahl.analysis.ahp_search import (
     REL_BR_SYS,
     SearchSample,
     Systematics,
     analyse_window,
+    background_estimate,
     coupling_limits,
     discovery_count,
     fit_window,
@@ -116,6 +118,23 @@ def test_window_of_a_known_gaussian() -> None:
     fresh = rng.multivariate_normal(mean, cov, size=8000)
     frac = win.contains(fresh[:, 0], fresh[:, 1]).mean()
     assert frac == pytest.approx(CONTAINMENT_2SIGMA, abs=4 * math.sqrt(0.865 * 0.135 / 8000) + 0.02)
+
+
+def test_lattice_neighbours_and_background_model() -> None:
+    """Lattice step 1.1 semi-axes along the principal axes: the 4 edge neighbours sit at Mahalanobis
+    distance^2 (1.1 a)^2 / (a/2)^2 = 4.84 of the window, the 4 corners at 9.68. Background MC model: equal
+    weights give N_MC = N and w exactly; unequal weights keep sum w; an empty window uses w_empty."""
+    cov = np.array([[0.09, -0.0135], [-0.0135, 0.0025]])
+    win = EllipseWindow((7.3, 42.25), cov)
+    c = lattice_neighbours(win, 1.1, 1)
+    d2 = np.sort(win.distance2(c[:, 0], c[:, 1]))
+    np.testing.assert_allclose(d2, [4.84] * 4 + [9.68] * 4, rtol=1e-9)
+    b = background_estimate(np.full(25, 0.4), 3.0, 0.02)
+    assert (b.n_mc, b.w, b.rel_sys) == (25, pytest.approx(0.4), 0.02)
+    b = background_estimate(np.array([1.0, 3.0]), 3.0, 0.0)
+    assert b.b == pytest.approx(4.0) and b.n_mc == 2  # n_eff = 16/10 -> 2
+    b = background_estimate(np.array([]), 3.0, 0.0)
+    assert (b.n_mc, b.w) == (0, 3.0)
 
 
 # ------------------------------------------------------------------------------------------- Punzi, limits
