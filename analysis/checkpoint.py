@@ -86,16 +86,7 @@ class Checkpoint:
 
     def save(self, res: PointResult) -> None:
         """Write the result atomically (temporary file, then rename)."""
-        payload = json.dumps(_encode(res), sort_keys=True)
-        record = {
-            "format": FORMAT_VERSION,
-            "card_hash": self.card_digest,
-            "task": res.key.label,
-            "sha256": hashlib.sha256(payload.encode()).hexdigest(),
-            "result": json.loads(payload),
-        }
-        with atomic_output(self.path(res.key), force=True) as fh:
-            json.dump(record, fh)
+        write_record(self.path(res.key), self.card_digest, res.key.label, _encode(res))
 
     def count_valid(self, keys: list[PointKey]) -> int:
         """How many of ``keys`` have a valid stored result (what a resumed scan reuses)."""
@@ -103,19 +94,45 @@ class Checkpoint:
 
     def load(self, key: PointKey) -> PointResult | None:
         """The stored result of ``key`` if its file is complete, intact and made with this card; else None."""
-        path = self.path(key)
-        if not path.exists():
+        payload = read_record(self.path(key), self.card_digest, key.label)
+        if payload is None:
             return None
         try:
-            record = json.loads(path.read_text())
-            payload = json.dumps(record["result"], sort_keys=True)
-            if (
-                record.get("format") != FORMAT_VERSION
-                or record.get("card_hash") != self.card_digest
-                or record.get("task") != key.label
-                or hashlib.sha256(payload.encode()).hexdigest() != record.get("sha256")
-            ):
-                return None
-            return _decode(record["result"])
+            return _decode(payload)
         except (ValueError, KeyError, TypeError, IndexError):
             return None
+
+
+def write_record(path: Path, card_digest: str, task: str, result: dict[str, Any]) -> None:
+    """Write one task file atomically: the JSON ``result`` with the card hash, the task label and the
+    SHA-256 of the payload (module docstring)."""
+    payload = json.dumps(result, sort_keys=True)
+    record = {
+        "format": FORMAT_VERSION,
+        "card_hash": card_digest,
+        "task": task,
+        "sha256": hashlib.sha256(payload.encode()).hexdigest(),
+        "result": json.loads(payload),
+    }
+    with atomic_output(path, force=True) as fh:
+        json.dump(record, fh)
+
+
+def read_record(path: Path, card_digest: str, task: str) -> dict[str, Any] | None:
+    """The payload of a task file written by :func:`write_record` if it is complete, intact and belongs to
+    this card and task; else None."""
+    if not path.exists():
+        return None
+    try:
+        record = json.loads(path.read_text())
+        payload = json.dumps(record["result"], sort_keys=True)
+        if (
+            record.get("format") != FORMAT_VERSION
+            or record.get("card_hash") != card_digest
+            or record.get("task") != task
+            or hashlib.sha256(payload.encode()).hexdigest() != record.get("sha256")
+        ):
+            return None
+        return record["result"]
+    except (ValueError, KeyError, TypeError):
+        return None

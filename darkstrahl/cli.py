@@ -143,6 +143,20 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def print_job_script(sched: object) -> int:
+    """``darkstrahl scan --job-script``: print the batch job script of a slurm/htcondor scheduler."""
+    from darkstrahl.analysis.executors import jobqueue_cluster
+
+    if sched.kind not in ("slurm", "htcondor"):  # type: ignore[attr-defined]
+        raise CardError("--job-script: needs scheduler.kind = 'slurm' or 'htcondor'")
+    cluster = jobqueue_cluster(sched)  # type: ignore[arg-type]
+    try:
+        print(cluster.job_script())
+    finally:
+        cluster.close()
+    return 0
+
+
 def _cmd_scan(args: argparse.Namespace) -> int:
     import os
     import time
@@ -150,7 +164,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     from darkstrahl import __version__ as version
     from darkstrahl.analysis import plots
     from darkstrahl.analysis.checkpoint import Checkpoint
-    from darkstrahl.analysis.executors import jobqueue_cluster, make_executor
+    from darkstrahl.analysis.executors import make_executor
     from darkstrahl.analysis.output import write_record, write_tables
     from darkstrahl.analysis.scan import run_scan
     from darkstrahl.analysis.scan_dir import ScanDirectory
@@ -158,21 +172,18 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     from darkstrahl.runcard import guards
 
     card = _load(args)
-    guards.check_scan(card)
     if args.workers is not None and args.workers < 0:
         raise CardError(f"--workers: must be >= 0 (0: all cores), got {args.workers}")
+    if card["analysis"]["kind"] == "ahp":  # the A'h' search (issue 15)
+        from darkstrahl.analysis.ahp_run import run_ahp_command
+
+        return run_ahp_command(card, args)
+    guards.check_scan(card)
     settings = build.scan_settings(card)
     keys = build.scan_keys(card)
     sched = build.scheduler(card, address=args.scheduler, workers=args.workers)
     if args.job_script:
-        if sched.kind not in ("slurm", "htcondor"):
-            raise CardError("--job-script: needs scheduler.kind = 'slurm' or 'htcondor'")
-        cluster = jobqueue_cluster(sched)
-        try:
-            print(cluster.job_script())
-        finally:
-            cluster.close()
-        return 0
+        return print_job_script(sched)
     if args.output is None:
         raise CardError("-o: the scan needs an output directory")
     outdir = Path(args.output)

@@ -472,6 +472,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "local_directory": Key(str, None, "scratch directory of the workers on the batch nodes"),
     },
     "analysis": {
+        "kind": Key(
+            str,
+            "reference",
+            "what 'darkstrahl scan' runs: the reference study (phi chi chibar) or the A'h' search ([ahp])",
+            choices=("reference", "ahp"),
+        ),
         "luminosity": Key(
             float,
             _SCAN["luminosity_ab"],
@@ -527,6 +533,74 @@ SCHEMA: dict[str, dict[str, Key]] = {
             _at_least_two,
         ),
         "workers": Key(int, 0, "scan: local worker processes (0: all cores)", "", _non_negative_int),
+    },
+    "ahp": {  # the Belle II A'h' search (next_wave.md 1.2-1.4; darkstrahl.analysis.ahp_scan)
+        "m_Ap": Key(list, (2.0, 4.0, 6.5, 9.0), "A'h' scan: M_A' values of the grid", "GeV", item=float),
+        "m_hp": Key(
+            list, (0.5, 1.5, 2.7), "A'h' scan: M_h' values (pairs need M_h' < M_A')", "GeV", item=float
+        ),
+        "plot_m_hp": Key(
+            float, None, "A'h' scan: M_h' of the limit-vs-M_A' plots (default: first m_hp)", "GeV"
+        ),
+        "n_signal": Key(
+            int, 4000, "A'h' scan: signal events per point and sample (no-ISR, ISR)", "", _positive_int
+        ),
+        "n_background": Key(int, 20000, "A'h' scan: events per background sample", "", _positive_int),
+        "backgrounds": Key(
+            list,
+            ("mumu_gamma", "tautau", "eemumu"),
+            "A'h' scan: SM background samples",
+            item=str,
+            choices=("mumu_gamma", "tautau", "eemumu"),
+        ),
+        "signal_source": Key(
+            str,
+            "generator",
+            "A'h' signal: the registered generator 'ap_hp_mumu' (full spin correlation) or the synthetic "
+            "narrow-width stand-in (no azimuthal spin correlation: not for numbers)",
+            choices=("synthetic", "generator"),
+        ),
+        "luminosities": Key(
+            list,
+            (8.34, 50000.0),
+            "A'h' scan: integrated luminosities of the limits",
+            "fb^-1",
+            item=float,
+            check=lambda v: None if all(x > 0 for x in v) else "every luminosity must be > 0",
+        ),
+        "window_rule": Key(
+            str,
+            "content",
+            "2-sigma window of the double Gaussian (ellipse.py rules)",
+            choices=("content", "mixture", "core"),
+        ),
+        "spacing": Key(float, 1.1, "window lattice step in units of the semi-axes", "", _positive),
+        "lattice_extent": Key(
+            int, 1, "lattice windows per side around each point (0: none)", "", _non_negative_int
+        ),
+        "c_eta_cuts": Key(
+            list,
+            (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0),
+            "grid of C_eta cuts for Punzi",
+            item=float,
+        ),
+        "punzi_a": Key(float, 1.6448536269514729, "Punzi a (sigmas)", "", _positive),
+        "cl": Key(
+            float, 0.9, "credibility of the upper limits", "", lambda v: None if 0 < v < 1 else "in (0, 1)"
+        ),
+        "bayes_s_max": Key(float, 100.0, "flat signal prior range of the Bayes factor", "events", _positive),
+        "systematics": Key(str, "spec", "systematics: the spec's table or none", choices=("spec", "none")),
+        "empty_window": Key(
+            str,
+            "mean",
+            "background weight of a window without MC events (Gamma(1, w) prior): the mean or largest "
+            "selected background weight, or zero (background-free)",
+            choices=("mean", "max", "zero"),
+        ),
+        "trigger_eff": Key(float, 0.89, "trigger plateau efficiency (weight)", "", _positive),
+        "muon_id_p_edges": Key(list, (0.0, 1000.0), "muon-ID momentum bin edges", "GeV", item=float),
+        "muon_id_eff": Key(list, (1.0,), "muon-ID efficiency per bin and muon", "", item=float),
+        "workers": Key(int, 0, "A'h' scan: local worker processes (0: all cores)", "", _non_negative_int),
     },
 }
 

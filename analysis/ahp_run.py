@@ -1,0 +1,122 @@
+"""``darkstrahl scan`` for a card with ``analysis.kind = "ahp"``: settings from the ``[ahp]`` section, the
+executor of ``[scheduler]`` (local pool, dask, SLURM/HTCondor via :mod:`.executors`), checkpoints in
+``DIR/tasks`` (:func:`.checkpoint.write_record`: a rerun skips finished tasks), tables, plots and the record
+``ahp_scan.json``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from darkstrahl.errors import CardError
+
+from .ahp_output import format_cutflow_rows, window_rows, write_ahp_tables
+from .ahp_plots import plot_limits_vs_mass, plot_maps
+from .ahp_scan import AhpScanSettings, grid_points, run_ahp_scan
+from .ahp_selection import AhpCuts
+from .checkpoint import read_record, write_record
+from .output import write_record as write_json_record
+
+
+def settings_from_card(card: Any) -> AhpScanSettings:
+    """The :class:`.ahp_scan.AhpScanSettings` of a validated card."""
+    from darkstrahl.runcard import build
+
+    a = card["ahp"]
+    beams = build.beams(card)
+    sqrt_s = card["run"]["sqrt_s"] or beams.sqrt_s
+    edges = tuple(a["muon_id_p_edges"])
+    if len(edges) != len(a["muon_id_eff"]) + 1:
+        raise CardError("ahp.muon_id_eff: needs one efficiency per bin of ahp.muon_id_p_edges")
+    cuts = AhpCuts(trigger_eff=a["trigger_eff"], muon_id_edges=edges, muon_id_eff=tuple(a["muon_id_eff"]))
+    return AhpScanSettings(
+        beams=beams,
+        sqrt_s=sqrt_s,
+        points=tuple(grid_points(a["m_Ap"], a["m_hp"], sqrt_s)),
+        cuts=cuts,
+        n_signal=a["n_signal"],
+        n_background=a["n_background"],
+        backgrounds=tuple(a["backgrounds"]),
+        signal_source=a["signal_source"],
+        luminosities_fb=tuple(a["luminosities"]),
+        window_rule=a["window_rule"],
+        spacing=a["spacing"],
+        lattice_extent=a["lattice_extent"],
+        c_eta_cuts=tuple(a["c_eta_cuts"]),
+        punzi_a=a["punzi_a"],
+        cl=a["cl"],
+        bayes_s_max=a["bayes_s_max"],
+        systematics=a["systematics"],
+        empty_window=a["empty_window"],
+        seed=card["run"]["seed"],
+        generator_card=card if a["signal_source"] == "generator" else None,
+    )
+
+
+def run_ahp_command(card: Any, args: argparse.Namespace) -> int:
+    """The scan of an ``ahp`` card (module docstring); returns the exit code."""
+    from darkstrahl import __version__
+    from darkstrahl.progress import ProgressBar
+    from darkstrahl.runcard import build
+
+    from .executors import make_executor
+
+    settings = settings_from_card(card)
+    workers = args.workers if args.workers is not None else card["ahp"]["workers"]
+    sched = build.scheduler(card, address=args.scheduler, workers=workers)
+    if args.job_script:
+        from darkstrahl.cli import print_job_script
+
+        return print_job_script(sched)
+    if args.output is None:
+        raise CardError("-o: the scan needs an output directory")
+    outdir = Path(args.output)
+    outdir.mkdir(parents=True, exist_ok=True)
+    tasks = outdir / "tasks"
+    tasks.mkdir(exist_ok=True)
+    digest = build.scan_hash(card)
+
+    def path(task: str) -> Path:
+        return tasks / (task.replace(":", "_") + ".json")
+
+    store = (
+        lambda task: read_record(path(task), digest, task),
+        lambda task, payload: write_record(path(task), digest, task, payload),
+    )
+    start = time.perf_counter()
+    n = len(settings.points)
+    if sched.kind == "local" and (sched.workers or os.cpu_count() or 1) <= 1:
+        where = "1 local process"
+        with ProgressBar(n, "ahp scan") as bar:
+            bkg, results = run_ahp_scan(settings, progress=bar.update, store=store)
+    else:
+        with make_executor(sched) as (executor, where), ProgressBar(n, "ahp scan") as bar:
+            bkg, results = run_ahp_scan(settings, executor, progress=bar.update, store=store)
+    wall = time.perf_counter() - start
+    files = write_ahp_tables(outdir, bkg, results)
+    rows = window_rows(results)
+    m_hp = card["ahp"]["plot_m_hp"]
+    files += plot_limits_vs_mass(rows, outdir, settings.points[0][1] if m_hp is None else m_hp)
+    files += plot_maps(rows, outdir)
+    record = {
+        "card": card.as_dict(),
+        "card_source": card.source,
+        "overrides": card.overrides,
+        "version": __version__,
+        "seed": settings.seed,
+        "seeds": "numpy SeedSequence(seed, spawn_key=(crc32(task label),))",
+        "n_signal": settings.n_signal,
+        "n_background": settings.n_background,
+        "points": [list(p) for p in settings.points],
+        "workers": where,
+        "wall_time_s": wall,
+        "sqrt_s_GeV": settings.sqrt_s,
+        "status": {r["task"]: r["status"] for r in results},
+    }
+    files.append(write_json_record(outdir, record))
+    print(format_cutflow_rows(bkg["cutflow"]))
+    print(f"ahp scan: {n} points in {wall:.1f} s on {where}; wrote {len(files)} files to {outdir}")
+    return 0
