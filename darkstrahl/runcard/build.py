@@ -33,6 +33,8 @@ UNDECAYED_BY_DEFAULT = ("bkg_phi", "bkg_gamma_phi")
 
 def model(card: Card) -> DarkModel:
     """The :class:`~darkstrahl.gen.model.DarkModel` of the ``[model]`` section."""
+    if card["model"]["kind"] == "idm":
+        raise CardError("model.kind: 'idm' describes the iDM point of process 'idm', not a dark-Higgs model")
     return DarkModel.from_section(card["model"])
 
 
