@@ -47,7 +47,7 @@ def beam_polarizations(pa: FloatArray, pb: FloatArray) -> FloatArray:
     with the Minkowski metric (the y axis is used when the beams lie along x)."""
     P, D = pa + pb, pa - pb
     s = _mdot(P, P)
-    out = np.empty((pa.shape[0], 2, 4))
+    out = np.zeros((pa.shape[0], 2, 4))
     axes = np.eye(4)[1:]
     found = np.zeros(pa.shape[0], dtype=np.int64)
     for axis in axes:

@@ -88,7 +88,8 @@ def idm_layout(model: IdmModel, process: str = "idm") -> Layout:
 
 @dataclass(frozen=True)
 class IdmProcess:
-    """e+ e- -> h' chi1 chi2 at ``sqrt_s`` [GeV] with ``diagrams`` "abc" (all) or "a" (Higgs-strahlung);
+    """e+ e- -> h' chi1 chi2 at ``sqrt_s`` [GeV] with ``diagrams`` "abc" (all), "a" (Higgs-strahlung) or any
+    other subset (diagnostics);
     ``ap_width`` overrides the A' width in every propagator [GeV] (default: the model's total width)."""
 
     model: IdmModel
@@ -99,9 +100,9 @@ class IdmProcess:
     sampling = "multichannel"
 
     def __post_init__(self) -> None:
-        if self.diagrams not in DIAGRAMS.values():
+        if not self.diagrams or set(self.diagrams) - set("abc"):
             raise ParameterError(
-                "process.higgsstrahlung_only", "diagrams must be 'abc' or 'a'", self.diagrams
+                "diagrams", "must be a non-empty subset of 'abc' (card: higgsstrahlung_only)", self.diagrams
             )
         m = self.model
         if not self.sqrt_s > m.m_hp + m.m_chi1 + m.m_chi2:
