@@ -2,8 +2,9 @@
 and chi2 decays), unweighting efficiency and sigma, with and without ISR.
 
 Points: the seed-002 Fig. 3 point (m_chi1 = 2.5, m_A' = 7.5, Delta m = 1.0 GeV, alpha_D = 0.1, eps = 1.5e-3,
-A' on shell) and an off-shell one (m_A' = 12 GeV > sqrt s, alpha_D = 0.5), m_h' = 1 GeV; one core, after
-JIT warm-up; all three diagrams. Printed as a table.
+A' on shell) and an off-shell one (m_A' = 12 GeV > sqrt s, alpha_D = 0.5), m_h' = 1 GeV; one thread, CPU
+time of this process (time.process_time: meaningful on a shared machine), after JIT warm-up; all three
+diagrams. Printed as a table.
 Run:  python benchmarks/idm_generate.py [--events N] [--isr]
 """
 
@@ -36,18 +37,18 @@ def model(**changes: float) -> IdmModel:
 def run(changes: dict, n_events: int, isr: bool) -> dict[str, float]:
     proc = IdmProcess(model(**changes), sqrt_s=10.58)
     gen = EventGenerator(IsrProcess(proc) if isr else proc, seed=1, settings=RunSettings(n_points=200_000))
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     gen.prepare_unweighting(None)
-    t_prep = time.perf_counter() - t0
+    t_prep = time.process_time() - t0
     n_pts = 200_000
     batch = gen.sampler.settings.batch
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     for _ in range(max(n_pts // batch, 1)):
         gen.sampler.sample(batch)
-    t_w = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    t_w = time.process_time() - t0
+    t0 = time.process_time()
     n = sum(len(b) for b in gen.unweighted(n_events))
-    t_u = time.perf_counter() - t0
+    t_u = time.process_time() - t0
     return {
         "weighted_per_s": max(n_pts // batch, 1) * batch / t_w,
         "unweighted_per_s": n / t_u,
