@@ -12,10 +12,10 @@ Integrand (massless beams, flux 2 s):
 
 Event record (:func:`idm_layout`; 1-based LHE mother lines in brackets; slot names are stable):
 
-    e- [0 0], e+ [0 0], hp [1 2], Ap [1 2] (status 2: the chi1 chi2 system, A' on or off shell),
-    chi1 [4 4], chi2 [4 4]
+    e- [0 0], e+ [0 0], hp [1 2], Ap [1 2] (status 2: the chi1 chi2 system; only when the A' can be on
+    shell, m_chi1 + m_chi2 < m_A' < sqrt s - m_h'), chi1 [4 4], chi2 [4 4] (without the Ap row: [1 2])
     after the decays (:mod:`darkstrahl.gen.idm_decays`): x+, x- [3 3] (h' -> x+ x-), then
-    chi1_d, e-_d, e+_d [6 6] (chi2 -> chi1 l- l+, l = e or mu per event)
+    chi1_d, e-_d, e+_d [row of chi2] (chi2 -> chi1 l- l+, l = e or mu per event)
 
 Two long-lived slots (next_wave.md 2.4 item 5): h' with c tau ~ 1/sin^2(theta) and chi2 with c tau ~ 1/eps^2
 (:func:`darkstrahl.gen.lifetimes.hp_lifetime`, :func:`~darkstrahl.gen.lifetimes.chi2_lifetime`); the rate
@@ -57,8 +57,11 @@ IDM_REQUIRED = ("m_hp", "m_Ap", "m_chi1", "delta_m", "alpha_D", "eps", "theta")
 DARK_HIGGS_ONLY = ("benchmark", "m_chi", "m_phi")
 
 
-def idm_layout(model: IdmModel, process: str = "idm") -> Layout:
-    """The event record of e+e- -> h' chi1 chi2 before decays (module docstring)."""
+def idm_layout(model: IdmModel, process: str = "idm", sqrt_s: float = 10.58) -> Layout:
+    """The event record of e+e- -> h' chi1 chi2 before decays (module docstring). The A' row (status 2,
+    the chi1 chi2 system) is written when the A' can be on shell, m_chi1 + m_chi2 < m_A' < sqrt_s - m_h';
+    otherwise chi1 and chi2 hang on the beams like h'. ``extra["Ap_row"]`` is its 0-based row (or None)."""
+    on_shell = model.m_chi1 + model.m_chi2 < model.m_Ap < sqrt_s - model.m_hp
     slots = (
         Slot("e-", 11, 0.0, incoming=True),
         Slot("e+", -11, 0.0, incoming=True),
@@ -66,14 +69,17 @@ def idm_layout(model: IdmModel, process: str = "idm") -> Layout:
         Slot("chi1", PDG_CHI1, model.m_chi1, visible=False),
         Slot("chi2", PDG_CHI2, model.m_chi2),
     )
-    rows = (
-        Row((0,), (0, 0)),
-        Row((1,), (0, 0)),
-        Row((2,), (1, 2)),
-        Row((3, 4), (1, 2), PDG_AP),
-        Row((3,), (4, 4)),
-        Row((4,), (4, 4)),
-    )
+    if on_shell:
+        rows = (
+            Row((0,), (0, 0)),
+            Row((1,), (0, 0)),
+            Row((2,), (1, 2)),
+            Row((3, 4), (1, 2), PDG_AP),
+            Row((3,), (4, 4)),
+            Row((4,), (4, 4)),
+        )
+    else:
+        rows = tuple(Row((j,), (0, 0) if j < 2 else (1, 2)) for j in range(5))
     return Layout(
         process=process,
         signature="idm",
@@ -83,6 +89,7 @@ def idm_layout(model: IdmModel, process: str = "idm") -> Layout:
         rate=(Dependence("eps", (("square", 1.0),)), Dependence("theta", (("cos2", 1.0),))),
         couplings=(("eps", model.eps), ("theta", model.theta)),
         lprup=LPRUP_IDM,
+        extra={"Ap_row": 3 if on_shell else None},
     )
 
 
@@ -119,7 +126,7 @@ class IdmProcess:
 
     @cached_property
     def layout(self) -> Layout:
-        return idm_layout(self.model, self.name)
+        return idm_layout(self.model, self.name, self.sqrt_s)
 
     @cached_property
     def phase_space(self) -> PhaseSpace:

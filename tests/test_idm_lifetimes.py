@@ -82,7 +82,8 @@ def test_reweighting_equals_regeneration(vertex_mode: str) -> None:
     assert rec_a0.base_weight.mean() < 0.5 * sb
     assert dict(rec_a.couplings) == {"eps": EPS1, "theta": THETA1}
     if vertex_mode == "weight":
-        moved = dataclasses.replace(a, layout=idm_layout(fig3(theta=THETA1, eps=EPS1)))
+        rules = idm_layout(fig3(theta=THETA1, eps=EPS1)).long_lived
+        moved = dataclasses.replace(a, layout=dataclasses.replace(a.layout, long_lived=rules))
         direct = det.simulate(moved, np.random.default_rng(3))
         rate = (EPS1 / EPS0) ** 2 * (math.cos(THETA1) / math.cos(THETA0)) ** 2
         assert np.allclose(rec_a.region_weight, direct.region_weight * rate, rtol=1e-6, atol=0)

@@ -251,8 +251,12 @@ def test_card_builds_the_process_with_isr_and_layout() -> None:
     assert [ll.lifetime.parameter for ll in lay.long_lived] == ["theta", "eps"]
     assert lay.rows[3].slots == (3, 4) and lay.rows[3].pdg == 55
     assert isinstance(build.model(card), IdmModel) and build.model(card).q_Phi == 2.0
+    assert lay.extra["Ap_row"] == 3
     hs = build.process(load_card("idm", ["process.higgsstrahlung_only=true", "beams.isr=false"]))
     assert isinstance(hs, IdmProcess) and hs.diagrams == "a"
+    off = build.process(load_card("idm", ["model.m_Ap=12.0", "beams.isr=false"])).layout
+    assert off.extra["Ap_row"] is None and len(off.rows) == 5
+    assert all(r.mothers == (1, 2) for r in off.rows[2:])
 
 
 @pytest.mark.parametrize(
