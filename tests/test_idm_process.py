@@ -286,3 +286,30 @@ def test_info_shows_widths_and_both_decay_lengths(capsys: pytest.CaptureFixture[
     assert main(["info", "idm"]) == 0
     text = capsys.readouterr().out
     assert "c tau" in text and "chi2" in text and "h'" in text
+
+
+@pytest.mark.parametrize(("m_hp", "table"), [(0.2, 370.0), (1.0, 294.0)])
+def test_isr_cross_section_against_spec_table(m_hp: float, table: float) -> None:
+    """next_wave.md 2.2 table: LL-ISR sigma(A'h') at alpha_D = 0.1 (2 -> 2). The HS-only 2 -> 3 process at
+    alpha_D = 1e-3 (narrow A'; scaled by 100/BR(A' -> chi1 chi2)) with ISR, restricted to
+    sqrt(s_hat) > m_A' + m_h' where the 2 -> 2 picture applies, agrees within 1 % (table rounding 0.2 %,
+    O(Gamma/m) off-shell terms 0.1 %, MC error < 0.3 %; measured 369.2 and 293.5 fb). Below that threshold the
+    radiative return to the A' pole followed by A' -> chi1 chi2 h' adds a physical contribution that the
+    2 -> 2 table does not have (docs/validation_idmgen.md)."""
+    from darkstrahl.gen.event_stream import RunSettings
+    from darkstrahl.gen.generator import EventGenerator
+    from darkstrahl.gen.isr_process import IsrSettings
+    from darkstrahl.gen.sampler import SamplerSettings
+
+    model = fig3(alpha_D=1e-3, m_hp=m_hp)
+    proc = IsrProcess(IdmProcess(model, SQRT_S, diagrams="a"), IsrSettings(enabled=True))
+    sampler = SamplerSettings(n_iterations=4, n_per_iteration=20000, batch=50000)
+    gen = EventGenerator(proc, 3, RunSettings(n_points=0, decays="none", sampler=sampler))
+    batch = next(iter(gen.weighted(100000)))
+    big_p = batch.momenta[:, 0] + batch.momenta[:, 1]
+    above = np.sqrt(dot(big_p, big_p)) > model.m_Ap + model.m_hp
+    w = np.where(above, batch.weights, 0.0)
+    scale = 100.0 / idm_ap_widths(model).br("chi1chi2")
+    sigma, err = w.mean() * scale, w.std() / math.sqrt(w.size) * scale
+    assert err < 0.003 * sigma
+    assert sigma == pytest.approx(table, rel=0.01)
