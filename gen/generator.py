@@ -14,15 +14,27 @@ process's ``sampling``, this multichannel generator or the flat RAMBO generator.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from darkstrahl.errors import ParameterError
 
 from .event_stream import GenerationStats, Generator, Progress, RunSettings, choose_w_max, split
 from .process import MultichannelProcess, Process
-from .sampler import Estimate, MultiChannelSampler
+from .sampler import Estimate, MultiChannelSampler, SamplerSettings
 
 __all__ = ["EventGenerator", "GenerationStats", "RunSettings", "choose_w_max", "make_generator", "split"]
+
+
+def sampler_settings(process: MultichannelProcess, settings: SamplerSettings) -> SamplerSettings:
+    """The run's sampler settings with the process's floor on channel weights (optional attribute
+    ``channel_weight_floor``), capped at 1/(2 C) for C channels so that the floors leave room to adapt."""
+    floor = getattr(process, "channel_weight_floor", None)
+    if floor is None:
+        return settings
+    nc = len(process.phase_space.channels)
+    return replace(settings, alpha_min=max(settings.alpha_min, min(floor, 0.5 / nc)))
 
 
 class EventGenerator(Generator):
@@ -35,7 +47,7 @@ class EventGenerator(Generator):
         self.settings = settings or RunSettings()
         self.rng = np.random.default_rng(seed)
         self.sampler = MultiChannelSampler(
-            process.phase_space, process.integrand, self.rng, self.settings.sampler
+            process.phase_space, process.integrand, self.rng, sampler_settings(process, self.settings.sampler)
         )
         self._adapted = False
         self.sigma: Estimate | None = None

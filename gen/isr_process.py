@@ -13,18 +13,18 @@ are not part of the record (event writers that want them add them: :mod:`darkstr
 
 Phase space (the map, its Jacobian, shapes). The unit-cube point is u = (u1, u2, u_hard) with
 d = 2 + d_hard; the physical variables are x = (omx1, omx2, x_hard), omx_i = 1 - x_i (stored, never x, so
-that omx down to 1e-300 survives). Two ISR channels, each combined with every channel of the hard process
-(2 C channels, Kleiss-Pittau weights in :mod:`darkstrahl.gen.sampler`):
+that omx down to 1e-300 survives). The ISR channels, each combined with every channel of the hard process
+(Kleiss-Pittau weights in :mod:`darkstrahl.gen.sampler`):
 
 * ``power``: per beam omx = omx_max u^(2/beta), the (1 - x)^(beta/2 - 1) singularity mapped away:
   J = (2/beta) omx / u;
-* ``threshold1``, ``threshold2``: eta = 1 - tau with ln(tau - tau_min + delta) uniform (density
-  g_tau = 1/[(tau - tau_min + delta) L], L = ln((1 - tau_min + delta)/delta)), then beam i is the soft one,
-  omx_i = omx_mid v^(2/beta) with omx_mid = 1 - sqrt(tau), and the other beam follows from tau
-  (|dy| = d omx_i/(1 - omx_i), d tau dy = dx1 dx2): the density in (x1, x2) is
-  g_tau (beta/2) omx_i^(beta/2-1) (1 - omx_i) / omx_mid^(beta/2) where omx_i <= omx_other, else 0
-  (the rapidity map of :class:`darkstrahl.gen.isr.IsrSampler`), for hard cross sections that peak near their
-  threshold tau_min = s_min/s.
+* ``threshold``: the beam-symmetric soft-beam map of :mod:`darkstrahl.gen.isr_tau_maps` with
+  ln(tau - tau_min + delta) uniform, for hard cross sections that peak near their threshold
+  tau_min = s_min/s (the rapidity map of :class:`darkstrahl.gen.isr.IsrSampler`);
+* ``resonance<k>``: the same soft-beam map with a Breit-Wigner in s_hat, one per s-channel resonance
+  (mass, width) that the hard process declares in ``s_hat_resonances`` and that ISR can reach
+  (tau_min < m^2/s < 1): the radiative return to the A' pole of e+e- -> A'* -> A' phi with an off-shell
+  final A', which without this channel dominates the weight tail at m_A' <~ 3 GeV.
 
 Beam-energy spread (``IsrSettings.spread``, next_wave.md 3 / issue 13): two more coordinates give the
 relative energy deviations d_i = s_i Phi^-1(u_i) of the e- and e+ beams (Gaussian, sigma s_i = sigma_E/E);
@@ -43,7 +43,6 @@ x1 x2 < tau_min (no hard phase space) get W_phys = 0.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -56,12 +55,12 @@ from darkstrahl.errors import ParameterError
 
 from .events import EventBatch
 from .isr import ISR_ALPHA_SCHEMES, beta_isr, isr_structure_function_reduced
+from .isr_tau_maps import OMX_FLOOR, BreitWigner, LogThreshold, TauMap, soft_beam_inverse, soft_beam_map
 from .layout import Layout
 from .phasespace import Channel, PhaseSpace
 from .process import MultichannelProcess
 
 FloatArray = NDArray[np.float64]
-OMX_FLOOR = 1e-300  #: smallest 1 - x kept (u^(2/beta) below it has probability ~1e-13)
 
 
 @dataclass(frozen=True)
@@ -137,6 +136,14 @@ class IsrProcess:
         return replace(base, extra={**base.extra, "isr": self.settings.enabled})
 
     @property
+    def channel_weight_floor(self) -> float | None:
+        """Floor on the multichannel weights alpha_c with ISR (used by
+        :func:`darkstrahl.gen.generator.sampler_settings`). The Kleiss-Pittau update drives the soft-beam
+        channels to the default floor 0.02 although they carry the radiative-return tail; 0.1 raises the
+        unweighting efficiency of B1 at 10.58 GeV (docs/validation.md section 9)."""
+        return 0.1 if self.settings.enabled else None
+
+    @property
     def n_isr(self) -> int:
         return 2 if self.settings.enabled else 0
 
@@ -182,64 +189,41 @@ class IsrProcess:
         return out
 
     # ------------------------------------------------------------------ phase space
-    def _threshold_map(self, side: int, u: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """Channel ``threshold<side>``: (u_tau, v) -> (omx1, omx2) and J rho1 rho2 (module docstring)."""
-        omx_max, dl = 1.0 - self.tau_min, self.settings.delta
-        span = math.log1p(omx_max / dl)
-        eta = np.clip((omx_max + dl) * -np.expm1((u[:, 0] - 1.0) * span), 0.0, omx_max)
-        omx_mid = np.maximum(eta / (1.0 + np.sqrt(1.0 - eta)), OMX_FLOOR)
-        with np.errstate(divide="ignore"):
-            soft = np.maximum(omx_mid * np.exp((2.0 / self.beta) * np.log(u[:, 1])), OMX_FLOOR)
-        soft = np.minimum(soft, omx_mid)
-        hard = np.maximum((eta - soft) / (1.0 - soft), soft)
-        jac = self._threshold_jacobian(eta, soft, hard, omx_mid)
-        return (soft, hard, jac) if side == 1 else (hard, soft, jac)
-
-    def _threshold_jacobian(
-        self, eta: FloatArray, soft: FloatArray, hard: FloatArray, omx_mid: FloatArray
-    ) -> FloatArray:
-        """J rho1 rho2 = rho(hard) omx_mid^(beta/2) / [g_tau (1 - soft)] (the soft beam's rho cancels)."""
-        omx_max, dl = 1.0 - self.tau_min, self.settings.delta
-        g_tau = 1.0 / ((omx_max - np.minimum(eta, omx_max) + dl) * math.log1p(omx_max / dl))
-        return self._rho(hard) * np.exp(0.5 * self.beta * np.log(omx_mid)) / (g_tau * (1.0 - soft))
-
-    def _threshold_inverse(
-        self, side: int, omx1: FloatArray, omx2: FloatArray
-    ) -> tuple[FloatArray, FloatArray]:
-        omx_max, dl = 1.0 - self.tau_min, self.settings.delta
-        span = math.log1p(omx_max / dl)
-        soft, hard = (omx1, omx2) if side == 1 else (omx2, omx1)
-        eta = omx1 + omx2 - omx1 * omx2
-        omx_mid = np.maximum(eta / (1.0 + np.sqrt(1.0 - eta)), OMX_FLOOR)
-        u0 = 1.0 + np.log1p(-np.minimum(eta, omx_max) / (omx_max + dl)) / span
-        u1 = np.exp(0.5 * self.beta * np.log(np.minimum(soft / omx_mid, 1.0)))
-        jac = self._threshold_jacobian(eta, soft, hard, omx_mid)
-        jac = np.where(soft <= hard, jac, np.inf)  # this beam is not the soft one: density 0
-        return np.stack([np.clip(u0, 0.0, 1.0), u1], axis=1), jac
-
     def _f_over_rho(self, omx: FloatArray) -> FloatArray:
         """f(x) / rho(omx), rho = (beta/2) omx^(beta/2 - 1): the regular sampling weight (next_wave 3.2)."""
         return isr_structure_function_reduced(omx, self.beta) / (0.5 * self.beta)
 
-    def _rho(self, omx: FloatArray) -> FloatArray:
-        b = 0.5 * self.beta
-        return b * np.exp((b - 1.0) * np.log(omx))
+    @cached_property
+    def tau_maps(self) -> dict[str, TauMap]:
+        """The tau maps of the soft-beam channels: ``threshold`` and one ``resonance<k>`` per s-channel
+        resonance of the hard process (``s_hat_resonances``: (mass, width) [GeV]) with
+        tau_min < m^2/s < 1."""
+        maps: dict[str, TauMap] = {"threshold": LogThreshold(self.tau_min, self.settings.delta)}
+        s = self.sqrt_s**2
+        for k, (m, width) in enumerate(getattr(self.hard, "s_hat_resonances", ())):
+            if self.tau_min < m**2 / s < 1.0 and width > 0:
+                maps[f"resonance{k}"] = BreitWigner(s, self.tau_min, m, width)
+        return maps
 
-    def _isr_x(self, kind: str, u: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    def _isr_x(
+        self, kind: str, u: FloatArray, scale: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
         if kind == "power":
             omx_max = 1.0 - self.tau_min
             o1, j1 = _power(u[:, 0], omx_max, self.beta)
             o2, j2 = _power(u[:, 1], omx_max, self.beta)
             return o1, o2, j1 * j2
-        return self._threshold_map(int(kind[-1]), u)
+        return soft_beam_map(self.tau_maps[kind], self.beta, u, scale)
 
-    def _isr_u(self, kind: str, omx1: FloatArray, omx2: FloatArray) -> tuple[FloatArray, FloatArray]:
+    def _isr_u(
+        self, kind: str, omx1: FloatArray, omx2: FloatArray, scale: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
         if kind == "power":
             omx_max = 1.0 - self.tau_min
             u1, j1 = _power_inverse(omx1, omx_max, self.beta)
             u2, j2 = _power_inverse(omx2, omx_max, self.beta)
             return np.stack([u1, u2], axis=1), j1 * j2
-        return self._threshold_inverse(int(kind[-1]), omx1, omx2)
+        return soft_beam_inverse(self.tau_maps[kind], self.beta, omx1, omx2, scale)
 
     def _rs(
         self, omx1: FloatArray, omx2: FloatArray, d1: FloatArray, d2: FloatArray
@@ -256,11 +240,11 @@ class IsrProcess:
 
         def to_x(u: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
             n = u.shape[0]
+            d = self._spread_x(u[:, ni : ni + ns]) if ns else np.zeros((n, 2))
             if ni:
-                o1, o2, j = self._isr_x(kind, u[:, :2])
+                o1, o2, j = self._isr_x(kind, u[:, :2], (1.0 + d[:, 0]) * (1.0 + d[:, 1]))
             else:
                 o1, o2, j = np.zeros(n), np.zeros(n), np.ones(n)
-            d = self._spread_x(u[:, ni : ni + ns]) if ns else np.zeros((n, 2))
             r, _ = self._rs(o1, o2, d[:, 0], d[:, 1])
             xh, jh = hard.to_x(u[:, ni + ns :], r)
             parts = ([o1, o2] if ni else []) + ([d[:, 0], d[:, 1]] if ns else [])
@@ -268,7 +252,10 @@ class IsrProcess:
 
         def from_x(x: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
             o1, o2, d1, d2, xh = self._split(x)
-            ui, j = self._isr_u(kind, o1, o2) if ni else (np.empty((x.shape[0], 0)), np.ones(x.shape[0]))
+            n = x.shape[0]
+            ui, j = (
+                self._isr_u(kind, o1, o2, (1.0 + d1) * (1.0 + d2)) if ni else (np.empty((n, 0)), np.ones(n))
+            )
             us = self._spread_u(np.column_stack([d1, d2])) if ns else np.empty((x.shape[0], 0))
             r, _ = self._rs(o1, o2, d1, d2)
             uh, jh = hard.from_x(xh, r)
@@ -298,7 +285,7 @@ class IsrProcess:
             p[above, 1] = np.column_stack([e2, zero, zero, -e2])
             return p, w
 
-        kinds = ("power", "threshold1", "threshold2") if self.n_isr else ("none",)
+        kinds = ("power", *self.tau_maps) if self.n_isr else ("none",)
         channels = tuple(self._channel(kind, c) for kind in kinds for c in hard.channels)
         extra = self.n_isr + self.n_spread
         return PhaseSpace(

@@ -88,6 +88,10 @@ class MultichannelProcess(Process, Protocol):
         """Per-slot helicities (n, k) int8 from the codes of :meth:`integrand_and_helicity`."""
         ...
 
+    # Optional: ``s_hat_resonances``, a tuple of (mass, width) [GeV] of s-channel resonances in the hard
+    # process's s_hat, for which :class:`~darkstrahl.gen.isr_process.IsrProcess` adds a Breit-Wigner ISR
+    # channel.
+
 
 @runtime_checkable
 class FlatProcess(Process, Protocol):

@@ -204,6 +204,13 @@ class SignalProcess:
     def summary(self) -> dict[str, Any]:
         return {"width_Ap_GeV": self.width_Ap}
 
+    @property
+    def s_hat_resonances(self) -> tuple[tuple[float, float], ...]:
+        """s-channel resonances (mass, width) [GeV] in the hard s_hat: the A'* of ``phi`` (ISR reaches its
+        pole when the final A' is off shell; :mod:`darkstrahl.gen.isr_tau_maps`). ``gamma_phi`` has none:
+        its s channel is the photon."""
+        return ((self.model.m_Ap, self.width_Ap),) if self.name == "phi" else ()
+
     @cached_property
     def phase_space(self) -> PhaseSpace:
         m = self.model
