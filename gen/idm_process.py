@@ -128,6 +128,12 @@ class IdmProcess:
     def layout(self) -> Layout:
         return idm_layout(self.model, self.name, self.sqrt_s)
 
+    @property
+    def s_hat_resonances(self) -> tuple[tuple[float, float], ...]:
+        """s-channel resonances (mass, width) [GeV] in the hard s_hat: the A'* (ISR reaches its pole, the
+        radiative return followed by A' -> chi1 chi2 h'; :mod:`darkstrahl.gen.isr_tau_maps`)."""
+        return ((self.model.m_Ap, self.width_Ap),)
+
     @cached_property
     def phase_space(self) -> PhaseSpace:
         m = self.model
