@@ -313,3 +313,21 @@ def test_isr_cross_section_against_spec_table(m_hp: float, table: float) -> None
     sigma, err = w.mean() * scale, w.std() / math.sqrt(w.size) * scale
     assert err < 0.003 * sigma
     assert sigma == pytest.approx(table, rel=0.01)
+
+
+def test_scalar_vertex_propagators_fsi_fso() -> None:
+    """HELAS fsi/fso are the fermion propagator (qslash + m)/(q^2 - m^2) on a column / row spinor:
+    (qslash - m) fsi(f) = f and fso(b) (qslash - m) = b for off-shell q."""
+    from darkstrahl.gen.helas import bar_slash, fsi, fso, slash
+
+    rng = np.random.default_rng(17)
+    for _ in range(20):
+        f = rng.normal(size=4) + 1j * rng.normal(size=4)
+        q = rng.normal(size=4) * 3.0
+        m = 1.7
+        g = np.array(fsi(*f, *q, m))
+        back = np.array(slash(*(q + 0j), *g)) - m * g
+        assert np.allclose(back, f, rtol=1e-10, atol=1e-12)
+        h = np.array(fso(*f, *q, m))
+        back = np.array(bar_slash(*h, *(q + 0j))) - m * h
+        assert np.allclose(back, f, rtol=1e-10, atol=1e-12)
