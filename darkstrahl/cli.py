@@ -49,11 +49,16 @@ def _cmd_info(args: argparse.Namespace) -> int:
     from darkstrahl.info import format_summary, summary
 
     card = _load(args)
+    if card["model"]["kind"] == "idm":
+        from darkstrahl.idm_info import format_idm_summary, idm_card_summary
+
+        info = idm_card_summary(card)
+        print(json.dumps(info, indent=2) if args.json else format_idm_summary(info))
+        return 0
     model = build.model(card)
     if isinstance(model, ApHpModel):  # A'h' (seed 000): widths, BR(A' -> mu mu), sigma x BR, f_L
         info = model.summary(build.sqrt_s(card))
-        print(json.dumps(info, indent=2) if args.json else "
-".join(f"{k} = {v}" for k, v in info.items()))
+        print(json.dumps(info, indent=2) if args.json else "\n".join(f"{k} = {v}" for k, v in info.items()))
         return 0
     info = summary(model, build.sqrt_s(card))
     print(json.dumps(info, indent=2) if args.json else format_summary(info))

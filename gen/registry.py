@@ -16,6 +16,7 @@ from darkstrahl.errors import ParameterError
 from .ap_hp_process import build_ap_hp
 from .flat_background import build_flat_background
 from .mumu_process import build_mumu
+from .idm_process import build_idm
 from .process import Process, ProcessRequest
 from .signal_process import build_signal
 from .tautau_process import build_tautau
@@ -39,6 +40,7 @@ PROCESSES: dict[str, ProcessEntry] = {
     "tautau": ProcessEntry(build_tautau, "SM e+e- -> tau+ tau- -> mu+ mu- 4 nu, V-A, spin correlations"),
     "twophoton_mumu": ProcessEntry(build_twophoton, "SM e+e- -> e+e- mu+ mu-, equivalent photons"),
     "ap_hp_mumu": ProcessEntry(build_ap_hp, "signal e+e- -> A'* -> A' h' -> mu+ mu- h' (h' invisible)"),
+    "idm": ProcessEntry(build_idm, "dark Higgs + inelastic DM e+e- -> h' chi1 chi2, two long-lived slots"),
 }
 
 

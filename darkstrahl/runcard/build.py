@@ -22,6 +22,8 @@ from darkstrahl.detector.trigger import TwoTrackTrigger
 from darkstrahl.errors import CardError
 from darkstrahl.gen.ap_hp_model import ApHpModel
 from darkstrahl.gen.event_stream import RunSettings
+from darkstrahl.gen.idm_model import IdmModel
+from darkstrahl.gen.idm_process import idm_model_from_section
 from darkstrahl.gen.isr_process import IsrProcess, IsrSettings
 from darkstrahl.gen.model import COUPLING_KEYS, DarkModel
 from darkstrahl.gen.process import Process, ProcessRequest
@@ -34,9 +36,12 @@ from .load import Card
 UNDECAYED_BY_DEFAULT = ("bkg_phi", "bkg_gamma_phi")
 
 
-def model(card: Card) -> DarkModel:
-    """The :class:`~darkstrahl.gen.model.DarkModel` of the ``[model]`` section (for the A'h' process
-    ``ap_hp_mumu``: its :class:`~darkstrahl.gen.ap_hp_model.ApHpModel`, seed-000 convention)."""
+def model(card: Card) -> DarkModel | IdmModel:
+    """The :class:`~darkstrahl.gen.model.DarkModel` of the ``[model]`` section; for the A'h' process
+    ``ap_hp_mumu`` its :class:`~darkstrahl.gen.ap_hp_model.ApHpModel` (seed-000 convention), and the
+    :class:`~darkstrahl.gen.idm_model.IdmModel` when ``model.kind = "idm"``."""
+    if card["model"]["kind"] == "idm":
+        return idm_model_from_section(card["model"])
     if card["process"]["name"] == "ap_hp_mumu":
         return ApHpModel.from_section(card["model"])  # type: ignore[return-value]
     return DarkModel.from_section(card["model"])

@@ -25,6 +25,7 @@ from darkstrahl.errors import CardError
 from darkstrahl.gen.event_stream import RunSettings
 from darkstrahl.gen.eventfiles.formats import FORMATS, FRAMES
 from darkstrahl.gen.flat_background import BackgroundProcess
+from darkstrahl.gen.idm_model import PRESETS as IDM_PRESETS
 from darkstrahl.gen.isr import ISR_ALPHA_SCHEMES
 from darkstrahl.gen.isr_process import IsrSettings
 from darkstrahl.gen.model import BENCHMARKS, DarkModel
@@ -166,11 +167,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "Gamma_A'/m_A' > 0.5 and 0.1 < eps < 1 (runcard/guards.py)",
         ),
         # process ap_hp_mumu (next_wave.md 1.1, gen/ap_hp_model.py); q_Phi and eps above apply to it too
-        "m_hp": Key(float, None, "ap_hp_mumu: invisible dark Higgs h' mass (< m_Ap)", "GeV", _positive),
+        "m_hp": Key(float, None, "ap_hp_mumu: invisible dark Higgs h' mass (< m_Ap); idm: dark Higgs mass m_h'", "GeV", _positive),
         "alpha_D": Key(
             float,
             0.1,
-            "ap_hp_mumu: alpha_D = g_D^2/(4 pi), the A' coupling to the dark Higgs (seed 000)",
+            "alpha_D = g_D^2/(4 pi): ap_hp_mumu, the A' coupling to the dark Higgs (seed 000); "
+            "idm, the U(1)' gauge coupling (gen/idm_model.py)",
             "",
             _positive,
         ),
@@ -189,6 +191,22 @@ SCHEMA: dict[str, dict[str, Key]] = {
             False,
             "ap_hp_mumu: include Gamma(A' -> h' A'* -> h' + SM) in the A' width (the seed neglects it)",
         ),
+        # dark Higgs + inelastic DM point (next_wave.md 2.1; process 'idm'); also uses m_Ap, eps, theta,
+        # eps_convention, phi_widths (h' widths), general and, with preset = 'none', q_Phi and q_chi
+        "kind": Key(
+            str,
+            "dark_higgs",
+            "model family: 'dark_higgs' (Dirac chi, physics.md) or 'idm' (h' + Majorana chi1, chi2)",
+            choices=("dark_higgs", "idm"),
+        ),
+        "preset": Key(
+            str,
+            None,
+            "idm charges (default iDM-Duerr: q_Phi = 2, q_chi = 1); 'none': q_Phi, q_chi from the card",
+            choices=(*IDM_PRESETS, "none"),
+        ),
+        "m_chi1": Key(float, None, "idm: lighter Majorana state chi1", "GeV", _positive),
+        "delta_m": Key(float, None, "idm: splitting m_chi2 - m_chi1", "GeV", _positive),
     },
     "process": {
         "name": Key(
@@ -305,6 +323,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
             lambda v: None if 0.0 <= v < 90.0 else "must lie in [0, 90) deg",
         ),
         "epa_q2_cap": Key(bool, _EPA.cap_q2_at_w2, "twophoton_mumu: photon virtuality below W^2 = m_mumu^2"),
+        "higgsstrahlung_only": Key(
+            bool, False, "idm: only the Higgs-strahlung diagram (no h' emission from the DM line)"
+        ),
     },
     "beams": {
         "preset": Key(
