@@ -3,7 +3,8 @@ interpretations"; 2.4 items 7-8) from the sideband model of :mod:`darkstrahl.ana
 95 % credibility, reused as is).
 
 Inputs per h' final state j (mu, pi, K) in the window around m_h' (:mod:`.idm_mass`): the signal efficiency
-eps_j = (selection efficiency) x (fraction of the selected m(x+x-) in the window), the window count N_obs,j, the
+eps_j = (selection efficiency) x (fraction of the selected m(x+x-) in the window), the window count
+N_obs,j, the
 sideband count N_SB,j and the ratio f_j.
 
 Expected counts (the analysis has no data; next_wave.md 2.4 item 7 asks for a user-supplied background level
@@ -66,10 +67,12 @@ def expected_counts(win: Window, level: float, m_range: tuple[float, float]) -> 
         raise ParameterError("background level", "must be finite and >= 0 events", level)
     b_win = level * (win.hi - win.lo) / (m_range[1] - m_range[0])
     n_obs = int(poisson.median(b_win)) if b_win > 0 else 0
-    return n_obs, int(round(win.f * b_win))
+    return n_obs, round(win.f * b_win)
 
 
-def channel_limit(ch: ChannelInput, lumi_fb: float, rel_lumi_sys: float = 0.0, cl: float = CL_SEED002) -> float:
+def channel_limit(
+    ch: ChannelInput, lumi_fb: float, rel_lumi_sys: float = 0.0, cl: float = CL_SEED002
+) -> float:
     """95 % upper limit [fb] on sigma x BR of one final state (sideband model B1-B4); inf if eff = 0."""
     if ch.eff <= 0:
         return math.inf

@@ -7,13 +7,16 @@ DSCB [MEM, standard; next_wave.md 2.3], t = (x - mu)/sigma:
          = 1/N * A_L (B_L - t)^(-n_L)                t < -alpha_L
          = 1/N * A_R (B_R + t)^(-n_R)                t > alpha_R
     A = (n/alpha)^n exp(-alpha^2/2),   B = n/alpha - alpha   (per side; n > 1)
-    N = sigma [ n_L e^{-alpha_L^2/2} / (alpha_L (n_L - 1)) + sqrt(pi/2) (erf(alpha_L/sqrt2) + erf(alpha_R/sqrt2))
+    N = sigma [ n_L e^{-alpha_L^2/2} / (alpha_L (n_L - 1))
+              + sqrt(pi/2) (erf(alpha_L/sqrt2) + erf(alpha_R/sqrt2))
               + n_R e^{-alpha_R^2/2} / (alpha_R (n_R - 1)) ]
 
 (the tail integral: int_{-inf}^{-alpha} A (B - t)^{-n} dt = A (n/alpha)^{1-n}/(n - 1)). The fit is an
 unbinned (weighted) maximum-likelihood fit with scipy.optimize.minimize on (mu, ln sigma, ln alpha_L,
-ln(n_L - 1), ln alpha_R, ln(n_R - 1)); errors from the finite-difference Hessian of -ln L with the weights
-scaled to the effective number of events (sum w)^2 / sum w^2.
+ln(n_L - 1), ln alpha_R, ln(n_R - 1)) by L-BFGS-B within bounds (alpha in [0.2, 10], n - 1 in [0.01, 200]);
+errors from the finite-difference Hessian of -ln L with the weights scaled to the effective number of events
+(sum w)^2 / sum w^2 (NaN when the Hessian is not positive definite, e.g. a tail parameter at its bound: a
+sample without tails leaves alpha and n unconstrained; sigma is then still well measured).
 
 Window scan: windows [m - 2 sigma(m), m + 2 sigma(m)] with centres stepped by sigma(m)/2, sigma(m) the fitted
 DSCB sigma interpolated in m_h'. The background is uniform in m(x+x-) (next_wave.md 2.3): for mu mu and K K
@@ -100,8 +103,16 @@ class DscbFit:
     n_eff: float
 
 
+#: Bounds of the fit variables (mu free; sigma; alpha in [0.2, 10]; n - 1 in [0.01, 200]): a sample without
+#: tails (alpha -> large, n unconstrained) then stops at a bound instead of drifting.
+_ALPHA_BOUNDS, _N_BOUNDS = (math.log(0.2), math.log(10.0)), (math.log(0.01), math.log(200.0))
+_BOUNDS = [(-np.inf, np.inf), (-30.0, 10.0), _ALPHA_BOUNDS, _N_BOUNDS, _ALPHA_BOUNDS, _N_BOUNDS]
+
+
 def _to_params(z: NDArray) -> Dscb:
-    return Dscb(z[0], math.exp(z[1]), math.exp(z[2]), 1.0 + math.exp(z[3]), math.exp(z[4]), 1.0 + math.exp(z[5]))
+    return Dscb(
+        z[0], math.exp(z[1]), math.exp(z[2]), 1.0 + math.exp(z[3]), math.exp(z[4]), 1.0 + math.exp(z[5])
+    )
 
 
 def fit_dscb(x: ArrayLike, weights: ArrayLike | None = None, start: Dscb | None = None) -> DscbFit:
@@ -121,8 +132,14 @@ def fit_dscb(x: ArrayLike, weights: ArrayLike | None = None, start: Dscb | None 
         start = Dscb(q50, max(0.5 * (q84 - q16), 1e-9), 1.5, 3.0, 1.5, 3.0)
     p0 = start
     z0 = np.array(
-        [p0.mu, math.log(p0.sigma), math.log(p0.alpha_l), math.log(p0.n_l - 1), math.log(p0.alpha_r),
-         math.log(p0.n_r - 1)]
+        [
+            p0.mu,
+            math.log(p0.sigma),
+            math.log(p0.alpha_l),
+            math.log(p0.n_l - 1),
+            math.log(p0.alpha_r),
+            math.log(p0.n_r - 1),
+        ]
     )
 
     def nll(z: NDArray) -> float:
@@ -130,13 +147,16 @@ def fit_dscb(x: ArrayLike, weights: ArrayLike | None = None, start: Dscb | None 
             return 1e300
         return float(-np.dot(w, np.log(np.maximum(_to_params(z).pdf(x), 1e-300))))
 
-    res = minimize(nll, z0, method="BFGS", options={"gtol": 1e-6 * max(n_eff, 1.0) ** 0.5})
+    z0 = np.clip(z0, [b[0] for b in _BOUNDS], [b[1] for b in _BOUNDS])
+    res = minimize(nll, z0, method="L-BFGS-B", bounds=_BOUNDS, options={"ftol": 1e-12, "gtol": 1e-8})
     z = res.x
     best = _to_params(z)
     h = _hessian(nll, z)
     try:
         cov_z = np.linalg.inv(h)
-    except np.linalg.LinAlgError:
+        if np.any(np.linalg.eigvalsh(h) <= 0):
+            raise np.linalg.LinAlgError
+    except np.linalg.LinAlgError:  # at a bound or flat direction: no Gaussian errors
         cov_z = np.full((6, 6), np.nan)
     jac = np.array([1.0, best.sigma, best.alpha_l, best.n_l - 1.0, best.alpha_r, best.n_r - 1.0])
     err = tuple(float(v) for v in np.sqrt(np.abs(np.diag(cov_z))) * jac)
@@ -150,7 +170,9 @@ def _hessian(f, z: NDArray, step: float = 1e-4) -> NDArray:
     e = np.eye(k) * step
     for i in range(k):
         for j in range(i, k):
-            v = (f(z + e[i] + e[j]) - f(z + e[i] - e[j]) - f(z - e[i] + e[j]) + f(z - e[i] - e[j])) / (4 * step**2)
+            v = (f(z + e[i] + e[j]) - f(z + e[i] - e[j]) - f(z - e[i] + e[j]) + f(z - e[i] - e[j])) / (
+                4 * step**2
+            )
             h[i, j] = h[j, i] = v
     return h
 

@@ -1,4 +1,5 @@
-"""Plots of the iDM scan (:mod:`.idm_run`), PNG and PDF, labelled as Belle II projections made with darkstrahl:
+"""Plots of the iDM scan (:mod:`.idm_run`), PNG and PDF, labelled as Belle II projections made with
+darkstrahl:
 the combined 95 % limit on sigma x BR(chi2 -> chi1 e+e-) versus m_h' per c tau(h'), the efficiency versus
 c tau(h'), the DSCB resolution versus m_h', and the excluded sin(theta) interval versus m_h'."""
 
@@ -30,10 +31,14 @@ def plot_all(outdir: Path, results: list[dict[str, Any]], settings: IdmScanSetti
     lim = [row for r in hp for row in r["limits"] if row["final_state"] == "combined"]
     fig, ax = plt.subplots(figsize=(6, 4.5))
     for ct in settings.ctau_hp_cm:
-        rows = sorted((x for x in lim if x["ctau_hp_cm"] == ct and x["lumi_fb"] == settings.luminosities_fb[0]),
-                      key=lambda x: x["m_hp"])
+        rows = sorted(
+            (x for x in lim if x["ctau_hp_cm"] == ct and x["lumi_fb"] == settings.luminosities_fb[0]),
+            key=lambda x: x["m_hp"],
+        )
         if rows:
-            ax.plot([x["m_hp"] for x in rows], [x["limit_fb"] for x in rows], "o-", label=f"c$\\tau$ = {ct:g} cm")
+            ax.plot(
+                [x["m_hp"] for x in rows], [x["limit_fb"] for x in rows], "o-", label=f"c$\\tau$ = {ct:g} cm"
+            )
     ax.set(xlabel="$m_{h'}$ [GeV]", ylabel=r"95 % limit on $\sigma\times$BR [fb]", yscale="log")
     ax.legend(fontsize=8)
     _label(ax, lumi_ab)
@@ -43,10 +48,16 @@ def plot_all(outdir: Path, results: list[dict[str, Any]], settings: IdmScanSetti
     fig, ax = plt.subplots(figsize=(6, 4.5))
     for m in settings.m_hp:
         for sp in settings.species:
-            rows = sorted((x for x in eff if x["m_hp"] == m and x["species"] == sp), key=lambda x: x["ctau_hp_cm"])
+            rows = sorted(
+                (x for x in eff if x["m_hp"] == m and x["species"] == sp), key=lambda x: x["ctau_hp_cm"]
+            )
             if rows:
-                ax.plot([x["ctau_hp_cm"] for x in rows], [x["eff_selection"] for x in rows], "o-",
-                        label=f"{sp}, $m_{{h'}}$ = {m:g} GeV")
+                ax.plot(
+                    [x["ctau_hp_cm"] for x in rows],
+                    [x["eff_selection"] for x in rows],
+                    "o-",
+                    label=f"{sp}, $m_{{h'}}$ = {m:g} GeV",
+                )
     ax.set(xlabel=r"c$\tau(h')$ [cm]", ylabel="selection efficiency", xscale="log")
     ax.legend(fontsize=6, ncol=2)
     _label(ax, lumi_ab)
@@ -66,10 +77,17 @@ def plot_all(outdir: Path, results: list[dict[str, Any]], settings: IdmScanSetti
     th = [row for r in hp for row in r["sin_theta"]]
     fig, ax = plt.subplots(figsize=(6, 4.5))
     for lumi in settings.luminosities_fb:
-        rows = sorted((x for x in th if x["lumi_fb"] == lumi and _num(x["sin_theta_lo"])), key=lambda x: x["m_hp"])
+        rows = sorted(
+            (x for x in th if x["lumi_fb"] == lumi and _num(x["sin_theta_lo"])), key=lambda x: x["m_hp"]
+        )
         if rows:
-            ax.fill_between([x["m_hp"] for x in rows], [x["sin_theta_lo"] for x in rows],
-                            [x["sin_theta_hi"] for x in rows], alpha=0.3, label=f"{lumi / 1000:g} ab$^{{-1}}$")
+            ax.fill_between(
+                [x["m_hp"] for x in rows],
+                [x["sin_theta_lo"] for x in rows],
+                [x["sin_theta_hi"] for x in rows],
+                alpha=0.3,
+                label=f"{lumi / 1000:g} ab$^{{-1}}$",
+            )
     ax.set(xlabel="$m_{h'}$ [GeV]", ylabel=r"excluded $\sin\theta$", yscale="log")
     ax.legend()
     _label(ax, lumi_ab)

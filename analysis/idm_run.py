@@ -103,8 +103,13 @@ class TaskStore:
 
     def save(self, result: dict[str, Any]) -> None:
         payload = json.dumps(result, sort_keys=True)
-        record = {"format": FORMAT_VERSION, "card_hash": self.digest, "task": result["label"],
-                  "sha256": hashlib.sha256(payload.encode()).hexdigest(), "result": json.loads(payload)}
+        record = {
+            "format": FORMAT_VERSION,
+            "card_hash": self.digest,
+            "task": result["label"],
+            "sha256": hashlib.sha256(payload.encode()).hexdigest(),
+            "result": result,
+        }  # column order kept
         with atomic_output(self.path(result["label"]), force=True) as fh:
             json.dump(record, fh)
 
@@ -115,8 +120,12 @@ class TaskStore:
         try:
             rec = json.loads(path.read_text())
             payload = json.dumps(rec["result"], sort_keys=True)
-            ok = (rec.get("format") == FORMAT_VERSION and rec.get("card_hash") == self.digest
-                  and rec.get("task") == label and hashlib.sha256(payload.encode()).hexdigest() == rec.get("sha256"))
+            ok = (
+                rec.get("format") == FORMAT_VERSION
+                and rec.get("card_hash") == self.digest
+                and rec.get("task") == label
+                and hashlib.sha256(payload.encode()).hexdigest() == rec.get("sha256")
+            )
             return rec["result"] if ok else None
         except (ValueError, KeyError, TypeError):
             return None
@@ -204,10 +213,19 @@ def run_idm_scan_cli(card: Any, outdir: Path, executor_cm: Any | None, progress_
             results = run_idm_tasks(settings, store, executor, progress=bar.update)
     wall = time.perf_counter() - start
     files = write_outputs(outdir, results, settings)
-    record = {"card": card.as_dict(), "card_source": card.source, "overrides": list(card.overrides),
-              "version": __version__, "seed": settings.seed, "tasks": labels, "wall_time_s": wall, "where": where,
-              "sample": settings.sample, "tracking_provenance": settings.selection.tracking_provenance,
-              "sigma_fb": {r["label"]: r.get("sigma_fb", math.nan) for r in results}}
+    record = {
+        "card": card.as_dict(),
+        "card_source": card.source,
+        "overrides": list(card.overrides),
+        "version": __version__,
+        "seed": settings.seed,
+        "tasks": labels,
+        "wall_time_s": wall,
+        "where": where,
+        "sample": settings.sample,
+        "tracking_provenance": settings.selection.tracking_provenance,
+        "sigma_fb": {r["label"]: r.get("sigma_fb", math.nan) for r in results},
+    }
     files.append(write_record(outdir, record))
     print(f"idm scan: {len(labels)} tasks in {wall:.1f} s on {where}; wrote {len(files)} files to {outdir}")
     return 0

@@ -38,7 +38,11 @@ from darkstrahl.gen.kinematics import boost_many, two_body_momentum
 #: Slot names of the iDM event record (shared with the generator branch ``idmgen``).
 SLOTS = ("hp", "chi1", "chi2", "chi1_d", "e-_d", "e+_d", "x+", "x-")
 #: h' final states of the analysis (next_wave.md 2.2 "Final states used") -> PDG id of x+ and mass [GeV].
-SPECIES: dict[str, tuple[int, float]] = {"mu": (-13, M_MU), "pi": (211, M_PI_CHARGED), "K": (321, M_K_CHARGED)}
+SPECIES: dict[str, tuple[int, float]] = {
+    "mu": (-13, M_MU),
+    "pi": (211, M_PI_CHARGED),
+    "K": (321, M_K_CHARGED),
+}
 
 
 @dataclass(frozen=True)
@@ -109,11 +113,17 @@ class IdmSample:
         c tau [mm]: u = |v| m / (|p| c tau) (module docstring). Masses from the slot four-momenta."""
         m_hp = float(np.sqrt(max(np.median(_msq(p["hp"])), 0.0)))
         m_chi2 = float(np.sqrt(max(np.median(_msq(p["chi2"])), 0.0)))
-        u_hp = np.linalg.norm(vertex_hp, axis=1) * m_hp / (np.linalg.norm(p["hp"][:, 1:], axis=1) * ctau_hp_mm)
-        u_chi2 = (
-            np.linalg.norm(vertex_chi2, axis=1) * m_chi2 / (np.linalg.norm(p["chi2"][:, 1:], axis=1) * ctau_chi2_mm)
+        u_hp = (
+            np.linalg.norm(vertex_hp, axis=1) * m_hp / (np.linalg.norm(p["hp"][:, 1:], axis=1) * ctau_hp_mm)
         )
-        return cls(dict(p), np.asarray(species), u_hp, u_chi2, np.asarray(weight, float), m_hp, m_chi2, beams, extra)
+        u_chi2 = (
+            np.linalg.norm(vertex_chi2, axis=1)
+            * m_chi2
+            / (np.linalg.norm(p["chi2"][:, 1:], axis=1) * ctau_chi2_mm)
+        )
+        return cls(
+            dict(p), np.asarray(species), u_hp, u_chi2, np.asarray(weight, float), m_hp, m_chi2, beams, extra
+        )
 
 
 def _msq(p: NDArray) -> NDArray:
@@ -188,7 +198,9 @@ def stand_in_sample(
     sqrt_s = beams.sqrt_s
     m_x = SPECIES[species][1]
     if model.m_Ap + model.m_hp >= sqrt_s:
-        raise ParameterError("m_Ap", f"the stand-in needs an on-shell A': m_Ap + m_hp < sqrt(s) = {sqrt_s:.4g}")
+        raise ParameterError(
+            "m_Ap", f"the stand-in needs an on-shell A': m_Ap + m_hp < sqrt(s) = {sqrt_s:.4g}"
+        )
     if model.m_hp <= 2 * m_x:
         raise ParameterError("m_hp", f"h' -> {species} {species} is closed (m_hp <= 2 m_x)", model.m_hp)
     k = two_body_momentum(sqrt_s, model.m_Ap, model.m_hp)

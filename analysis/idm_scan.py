@@ -70,10 +70,17 @@ class IdmScanSettings:
     seed: int = 2024
     selection: IdmSelectionConfig = field(default_factory=IdmSelectionConfig)
 
-    def model(self, m_chi1: float, m_hp: float, eps: float | None = None, theta: float | None = None) -> IdmModel:
+    def model(
+        self, m_chi1: float, m_hp: float, eps: float | None = None, theta: float | None = None
+    ) -> IdmModel:
         return IdmModel.from_ratios(
-            m_chi1, m_hp, ap_ratio=self.ap_ratio, delta_ratio=self.delta_ratio, alpha_D=self.alpha_D,
-            eps=self.eps if eps is None else eps, theta=self.theta_ref if theta is None else theta,
+            m_chi1,
+            m_hp,
+            ap_ratio=self.ap_ratio,
+            delta_ratio=self.delta_ratio,
+            alpha_D=self.alpha_D,
+            eps=self.eps if eps is None else eps,
+            theta=self.theta_ref if theta is None else theta,
         )
 
     def labels(self) -> list[str]:
@@ -85,12 +92,15 @@ def _rng(settings: IdmScanSettings, label: str, stream: int) -> np.random.Genera
     return np.random.default_rng(seq)
 
 
-def make_sample(settings: IdmScanSettings, model: IdmModel, species: str, rng: np.random.Generator) -> IdmSample:
+def make_sample(
+    settings: IdmScanSettings, model: IdmModel, species: str, rng: np.random.Generator
+) -> IdmSample:
     """The sample of one final state from the card's source (module docstring)."""
     if settings.sample == "stand_in":
         return stand_in_sample(model, settings.n_events, rng, species=species)
     raise DarkstrahlError(
-        "idm_analysis.sample = 'generator': the iDM matrix-element generator (issue 16 part 3, branch idmgen) "
+        "idm_analysis.sample = 'generator': the iDM matrix-element generator (issue 16 part 3, "
+        "branch idmgen) "
         "is not available in this build; use 'stand_in'"
     )
 
@@ -123,8 +133,13 @@ def run_hp_task(settings: IdmScanSettings, m_hp: float) -> dict[str, Any]:
         if m_hp <= 2 * X_MASS[sp] * 1.0001:
             continue
         samples[sp] = make_sample(settings, model, sp, _rng(settings, label, 2 * k))
-        ref = select(samples[sp], 10.0 * settings.ctau_ref_cm, ct_chi2, _rng(settings, label, 2 * k + 1),
-                     settings.selection)
+        ref = select(
+            samples[sp],
+            10.0 * settings.ctau_ref_cm,
+            ct_chi2,
+            _rng(settings, label, 2 * k + 1),
+            settings.selection,
+        )
         if ref.passed.sum() < 50:
             continue
         fit = fit_dscb(ref.m_xx, ref.weight)
@@ -138,7 +153,9 @@ def run_hp_task(settings: IdmScanSettings, m_hp: float) -> dict[str, Any]:
     def selected(sp: str, ct_hp_mm: float):
         key = (sp, ct_hp_mm)
         if key not in sel_at:
-            sel_at[key] = select(samples[sp], ct_hp_mm, ct_chi2, _rng(settings, label, 1000), settings.selection)
+            sel_at[key] = select(
+                samples[sp], ct_hp_mm, ct_chi2, _rng(settings, label, 1000), settings.selection
+            )
         return sel_at[key]
 
     limits = []
@@ -147,39 +164,99 @@ def run_hp_task(settings: IdmScanSettings, m_hp: float) -> dict[str, Any]:
         for sp in fits:
             sel = selected(sp, 10.0 * ct)
             wf = window_fraction(sel.m_xx, sel.weight, windows[sp])
-            eff_rows.append({"m_hp": m_hp, "species": sp, "ctau_hp_cm": ct, "ctau_chi2_cm": ct_chi2 / 10.0,
-                             "eff_selection": sel.efficiency(), "window_fraction": wf})
+            eff_rows.append(
+                {
+                    "m_hp": m_hp,
+                    "species": sp,
+                    "ctau_hp_cm": ct,
+                    "ctau_chi2_cm": ct_chi2 / 10.0,
+                    "eff_selection": sel.efficiency(),
+                    "window_fraction": wf,
+                }
+            )
             for lumi in settings.luminosities_fb:
                 ch = _channel(settings, sp, sel, windows[sp], _background_level(settings, sp, lumi))
                 chans[lumi].append(ch)
-                limits.append({"m_hp": m_hp, "ctau_hp_cm": ct, "lumi_fb": lumi, "final_state": sp, "eff": ch.eff,
-                               "n_obs": ch.n_obs, "n_sb": ch.n_sb, "f": ch.f, "br": brs_all[BR_KEY[sp]],
-                               "limit_fb": channel_limit(ch, lumi, settings.rel_lumi_sys)})
+                limits.append(
+                    {
+                        "m_hp": m_hp,
+                        "ctau_hp_cm": ct,
+                        "lumi_fb": lumi,
+                        "final_state": sp,
+                        "eff": ch.eff,
+                        "n_obs": ch.n_obs,
+                        "n_sb": ch.n_sb,
+                        "f": ch.f,
+                        "br": brs_all[BR_KEY[sp]],
+                        "limit_fb": channel_limit(ch, lumi, settings.rel_lumi_sys),
+                    }
+                )
         for lumi in settings.luminosities_fb:
             brs = {sp: brs_all[BR_KEY[sp]] for sp in fits}
-            limits.append({"m_hp": m_hp, "ctau_hp_cm": ct, "lumi_fb": lumi, "final_state": "combined",
-                           "eff": "", "n_obs": "", "n_sb": "", "f": "", "br": sum(brs.values()),
-                           "limit_fb": combined_limit(chans[lumi], brs, lumi, settings.rel_lumi_sys)})
+            limits.append(
+                {
+                    "m_hp": m_hp,
+                    "ctau_hp_cm": ct,
+                    "lumi_fb": lumi,
+                    "final_state": "combined",
+                    "eff": "",
+                    "n_obs": "",
+                    "n_sb": "",
+                    "f": "",
+                    "br": sum(brs.values()),
+                    "limit_fb": combined_limit(chans[lumi], brs, lumi, settings.rel_lumi_sys),
+                }
+            )
     theta_rows = []
     for lumi in settings.luminosities_fb:
+
         def upper(s: float, lumi: float = lumi) -> float:
             mod = model.with_theta(math.asin(s))
             ct = ctau_hp_mm(mod)
             brs = hp_widths(mod).branching_fractions()
-            chans = [_channel(settings, sp, selected(sp, ct), windows[sp], _background_level(settings, sp, lumi))
-                     for sp in fits]
+            chans = [
+                _channel(settings, sp, selected(sp, ct), windows[sp], _background_level(settings, sp, lumi))
+                for sp in fits
+            ]
             return combined_limit(chans, {sp: brs[BR_KEY[sp]] for sp in fits}, lumi, settings.rel_lumi_sys)
 
         interval, logs = scan_exclusion(settings.sin_theta_grid, lambda s: sigma_fb * br_ee, upper)
-        theta_rows.append({"m_hp": m_hp, "lumi_fb": lumi, "sin_theta_lo": interval[0] if interval else "",
-                           "sin_theta_hi": interval[1] if interval else "", "log_ratio": logs.tolist()})
-    res_rows = [{"m_hp": m_hp, "species": sp, **{k: float(v) for k, v in vars(f.params).items()},
-                 **{f"err_{k}": e for k, e in zip(vars(f.params), f.errors, strict=True)}, "n_eff": f.n_eff,
-                 "windows_in_range": len(mass_windows(_range(settings, sp), Resolution((m_hp,), (f.params.sigma,)),
-                                                      split=settings.pipi_split if sp == "pi" else None))}
-                for sp, f in fits.items()]
-    return {"label": label, "sigma_fb": sigma_fb, "br_chi2_ee": br_ee, "ctau_chi2_mm": ct_chi2,
-            "resolution": res_rows, "efficiency": eff_rows, "limits": limits, "sin_theta": theta_rows}
+        theta_rows.append(
+            {
+                "m_hp": m_hp,
+                "lumi_fb": lumi,
+                "sin_theta_lo": interval[0] if interval else "",
+                "sin_theta_hi": interval[1] if interval else "",
+                "log_ratio": logs.tolist(),
+            }
+        )
+    res_rows = [
+        {
+            "m_hp": m_hp,
+            "species": sp,
+            **{k: float(v) for k, v in vars(f.params).items()},
+            **{f"err_{k}": e for k, e in zip(vars(f.params), f.errors, strict=True)},
+            "n_eff": f.n_eff,
+            "windows_in_range": len(
+                mass_windows(
+                    _range(settings, sp),
+                    Resolution((m_hp,), (f.params.sigma,)),
+                    split=settings.pipi_split if sp == "pi" else None,
+                )
+            ),
+        }
+        for sp, f in fits.items()
+    ]
+    return {
+        "label": label,
+        "sigma_fb": sigma_fb,
+        "br_chi2_ee": br_ee,
+        "ctau_chi2_mm": ct_chi2,
+        "resolution": res_rows,
+        "efficiency": eff_rows,
+        "limits": limits,
+        "sin_theta": theta_rows,
+    }
 
 
 def run_y_task(settings: IdmScanSettings, m_chi1: float) -> dict[str, Any]:
@@ -199,28 +276,51 @@ def run_y_task(settings: IdmScanSettings, m_chi1: float) -> dict[str, Any]:
             continue
         samples[sp] = s
         fit = fit_dscb(ref.m_xx, ref.weight)
-        windows[sp] = window_at(settings.y_m_hp, _range(settings, sp), Resolution((settings.y_m_hp,),
-                                (fit.params.sigma,)), split=settings.pipi_split if sp == "pi" else None)
+        windows[sp] = window_at(
+            settings.y_m_hp,
+            _range(settings, sp),
+            Resolution((settings.y_m_hp,), (fit.params.sigma,)),
+            split=settings.pipi_split if sp == "pi" else None,
+        )
     sigma0 = next(iter(samples.values())).meta["sigma_fb"] if samples else 0.0
     rows = []
     for lumi in settings.luminosities_fb:
+
         def upper(eps: float, lumi: float = lumi) -> float:
             mod = model.with_eps(eps)
             ct2 = ctau_chi2_mm(mod)
-            chans = [_channel(settings, sp, select(samples[sp], ct_hp, ct2, _rng(settings, label, 1000),
-                                                   settings.selection), windows[sp],
-                              _background_level(settings, sp, lumi)) for sp in samples]
-            return combined_limit(chans, {sp: brs_all[BR_KEY[sp]] for sp in samples}, lumi, settings.rel_lumi_sys)
+            chans = [
+                _channel(
+                    settings,
+                    sp,
+                    select(samples[sp], ct_hp, ct2, _rng(settings, label, 1000), settings.selection),
+                    windows[sp],
+                    _background_level(settings, sp, lumi),
+                )
+                for sp in samples
+            ]
+            return combined_limit(
+                chans, {sp: brs_all[BR_KEY[sp]] for sp in samples}, lumi, settings.rel_lumi_sys
+            )
 
         def predicted(eps: float) -> float:
             return sigma0 * (eps / settings.eps) ** 2 * idm_chi2_widths(model.with_eps(eps)).br("ee")
 
         interval, logs = scan_exclusion(settings.eps_grid, predicted, upper)
         to_y = model.alpha_D * (model.m_chi1 / model.m_Ap) ** 4
-        rows.append({"m_chi1": m_chi1, "m_hp": settings.y_m_hp, "sin_theta": settings.y_sin_theta, "lumi_fb": lumi,
-                     "eps_lo": interval[0] if interval else "", "eps_hi": interval[1] if interval else "",
-                     "y_lo": interval[0] ** 2 * to_y if interval else "",
-                     "y_hi": interval[1] ** 2 * to_y if interval else "", "log_ratio": logs.tolist()})
+        rows.append(
+            {
+                "m_chi1": m_chi1,
+                "m_hp": settings.y_m_hp,
+                "sin_theta": settings.y_sin_theta,
+                "lumi_fb": lumi,
+                "eps_lo": interval[0] if interval else "",
+                "eps_hi": interval[1] if interval else "",
+                "y_lo": interval[0] ** 2 * to_y if interval else "",
+                "y_hi": interval[1] ** 2 * to_y if interval else "",
+                "log_ratio": logs.tolist(),
+            }
+        )
     return {"label": label, "y": rows}
 
 

@@ -69,9 +69,23 @@ PT_REACH_ECL = 0.299792458 * B_FIELD_T * R_ECL_M / 2.0
 TRACK_SLOTS = ("x+", "x-", "e+_d", "e-_d")
 #: Cut names in cut-flow order (module docstring).
 CUTS = (
-    "tracking", "trigger", "ecl_offline", "conversion", "displacement", "pointing", "electron_id",
-    "muon_accept", "pion_accept", "ks_veto", "lambda_veto", "phi_veto", "missing_energy", "missing_theta",
-    "m_ee", "extra_energy", "cosmics",
+    "tracking",
+    "trigger",
+    "ecl_offline",
+    "conversion",
+    "displacement",
+    "pointing",
+    "electron_id",
+    "muon_accept",
+    "pion_accept",
+    "ks_veto",
+    "lambda_veto",
+    "phi_veto",
+    "missing_energy",
+    "missing_theta",
+    "m_ee",
+    "extra_energy",
+    "cosmics",
 )
 
 
@@ -92,7 +106,8 @@ class IdmSelectionConfig:
     tracking_dv_cm: tuple[float, ...] = (0.0, 60.0, 80.0, 90.0, 100.0, 110.0)
     tracking_eff: tuple[float, ...] = (1.0, 1.0, 0.8, 0.6, 0.3, 0.0)
     tracking_provenance: str = (
-        "placeholder (next_wave.md 2.4 item 5: no public Belle II curve; steep loss beyond 80-100 cm from the "
+        "placeholder (next_wave.md 2.4 item 5: no public Belle II curve; steep loss beyond 80-100 cm "
+        "from the "
         ">= 20 hits requirement and the 113 cm CDC radius [MEM]); not a Belle II number"
     )
     ecl_mip: dict[str, float] = field(default_factory=lambda: {"e": 0.0, "mu": 0.2, "pi": 0.2, "K": 0.2})
@@ -123,7 +138,9 @@ class IdmSelectionConfig:
         for table in ("ecl_mip", "ecl_fraction"):
             t = getattr(self, table)
             if set(t) != {"e", *SPECIES}:
-                raise ParameterError(f"idm_analysis.{table}", f"needs the species {sorted({'e', *SPECIES})}", t)
+                raise ParameterError(
+                    f"idm_analysis.{table}", f"needs the species {sorted({'e', *SPECIES})}", t
+                )
             if any(not (np.isfinite(v) and v >= 0) for v in t.values()):
                 raise ParameterError(f"idm_analysis.{table}", "entries must be finite and >= 0", t)
         if not self.vertex_sigma_mm >= 0:
@@ -231,8 +248,10 @@ def select(
     # ECL energy
     kinds = {"x+": spec, "x-": spec, "e+_d": np.full(n, "e"), "e-_d": np.full(n, "e")}
     deposits = {s: _ecl_deposit(sample.p[s], kinds[s], cfg, acc) for s in TRACK_SLOTS}
-    trig_sum = sum(np.where(_within(polar_angle_deg(sample.p[s]), cfg.trigger_theta_deg), deposits[s], 0.0)
-                   for s in TRACK_SLOTS)
+    trig_sum = sum(
+        np.where(_within(polar_angle_deg(sample.p[s]), cfg.trigger_theta_deg), deposits[s], 0.0)
+        for s in TRACK_SLOTS
+    )
     e_extra = np.zeros(n)
     if sample.extra is not None and sample.extra.shape[1] > 0:
         ok = acc.photon_accepted(sample.extra)
@@ -269,12 +288,15 @@ def select(
         "conversion": (_angle(xp[:, 1:], xm[:, 1:]) > cfg.min_opening_rad)
         & (_angle(ep[:, 1:], em[:, 1:]) > cfg.min_opening_rad),
         "displacement": ((dv_hp >= cfg.dv_min_mm) | (dv_chi2 >= cfg.dv_min_mm))
-        & (dv_hp < cfg.dv_max_mm) & (dv_chi2 < cfg.dv_max_mm),
+        & (dv_hp < cfg.dv_max_mm)
+        & (dv_chi2 < cfg.dv_max_mm),
         "pointing": np.degrees(_angle(hp_reco[:, 1:], v_hp)) < cfg.max_pointing_deg,
         "electron_id": (e_over_p["e+_d"] > cfg.e_over_p_min) & (e_over_p["e-_d"] > cfg.e_over_p_min),
         "muon_accept": ~is_mu
-        | _within(th_ext["x+"], cfg.muon_theta_ext_deg) | _within(th_ext["x-"], cfg.muon_theta_ext_deg),
-        "pion_accept": ~is_pi | np.all([_within(th_ext[s], cfg.pion_theta_ext_deg) for s in TRACK_SLOTS], axis=0),
+        | _within(th_ext["x+"], cfg.muon_theta_ext_deg)
+        | _within(th_ext["x-"], cfg.muon_theta_ext_deg),
+        "pion_accept": ~is_pi
+        | np.all([_within(th_ext[s], cfg.pion_theta_ext_deg) for s in TRACK_SLOTS], axis=0),
         "ks_veto": ~(is_pi & _within(m_pipi, cfg.ks_veto)),
         "lambda_veto": ~(is_pi & _within(m_ppi, cfg.lambda_veto)),
         "phi_veto": ~(is_k & _within(m_xx, cfg.phi_veto)),

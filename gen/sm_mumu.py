@@ -79,7 +79,7 @@ from numpy.typing import NDArray
 from darkstrahl.errors import ParameterError
 
 from .constants import ALPHA, E_CHARGE, M_E, M_MU, M_Z, SIN2_THETA_W
-from .helas import fvi, fvo, ffv_chiral_current, ffv_current, ixxxxx, mdot, oxxxxx, vxxxxx
+from .helas import ffv_chiral_current, ffv_current, fvi, fvo, ixxxxx, mdot, oxxxxx, vxxxxx
 from .kinematics import boost_into, put_cm_beams, two_body_momentum
 from .phasespace import collinear_cos_map, log_map
 

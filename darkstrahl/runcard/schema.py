@@ -378,29 +378,45 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "ctau_ref_cm": Key(float, 10.0, "scan: c tau(h') of the DSCB resolution fit", "cm", _positive),
         "luminosities": Key(list, (365.0, 50000.0), "scan: luminosities of the limits", "fb^-1", item=float),
         "background": Key(
-            list, (0.0, 8.0, 1.0), "scan: background events over the mass range at 365 fb^-1 (mu, pi, K)",
+            list,
+            (0.0, 8.0, 1.0),
+            "scan: background events over the mass range at 365 fb^-1 (mu, pi, K)",
             item=float,
         ),
         "m_range": Key(list, (0.2, 3.0), "scan: m(x+x-) range of the sidebands", "GeV", item=float),
         "pipi_split": Key(float, 1.0, "scan: pi pi sideband split", "GeV", _positive),
         "rel_eff_sys": Key(float, 0.04, "scan: relative signal-efficiency uncertainty", "", _non_negative),
         "rel_lumi_sys": Key(float, 0.0047, "scan: relative luminosity uncertainty", "", _non_negative),
-        "sin_theta_grid": Key(list, (1e-6, 1e-2, 17.0), "scan: sin(theta) log grid (min, max, points)", item=float),
+        "sin_theta_grid": Key(
+            list, (1e-6, 1e-2, 17.0), "scan: sin(theta) log grid (min, max, points)", item=float
+        ),
         "y_m_chi1": Key(list, (1.5, 2.5), "scan: m_chi1 values of the y limits", "GeV", item=float),
         "y_m_hp": Key(float, 0.5, "scan: m_h' of the y limits", "GeV", _positive),
         "y_sin_theta": Key(float, 1e-4, "scan: sin(theta) of the y limits", "", _positive),
-        "eps_grid": Key(list, (1e-5, 1e-2, 13.0), "scan: eps log grid of the y limits (min, max, points)", item=float),
+        "eps_grid": Key(
+            list, (1e-5, 1e-2, 13.0), "scan: eps log grid of the y limits (min, max, points)", item=float
+        ),
         "n_events": Key(int, 20000, "scan: events per sample and final state", "", _at_least_two),
         "tracking_dv_cm": Key(
-            list, (0.0, 60.0, 80.0, 90.0, 100.0, 110.0), "displaced-tracking table: d_v nodes", "cm", item=float
+            list,
+            (0.0, 60.0, 80.0, 90.0, 100.0, 110.0),
+            "displaced-tracking table: d_v nodes",
+            "cm",
+            item=float,
         ),
         "tracking_eff": Key(
-            list, (1.0, 1.0, 0.8, 0.6, 0.3, 0.0),
-            "displaced-tracking table: per-track efficiency (placeholder, next_wave.md 2.4 item 5)", item=float,
+            list,
+            (1.0, 1.0, 0.8, 0.6, 0.3, 0.0),
+            "displaced-tracking table: per-track efficiency (placeholder, next_wave.md 2.4 item 5)",
+            item=float,
         ),
         "ecl_mip": Key(list, (0.0, 0.2, 0.2, 0.2), "ECL deposit: MIP part (e, mu, pi, K)", "GeV", item=float),
-        "ecl_fraction": Key(list, (1.0, 0.0, 0.3, 0.3), "ECL deposit: fraction of E (e, mu, pi, K)", item=float),
-        "vertex_sigma_mm": Key(float, 0.5, "vertex resolution per coordinate (placeholder)", "mm", _non_negative),
+        "ecl_fraction": Key(
+            list, (1.0, 0.0, 0.3, 0.3), "ECL deposit: fraction of E (e, mu, pi, K)", item=float
+        ),
+        "vertex_sigma_mm": Key(
+            float, 0.5, "vertex resolution per coordinate (placeholder)", "mm", _non_negative
+        ),
     },
     "analysis": {
         "luminosity": Key(
