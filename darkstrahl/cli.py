@@ -35,6 +35,12 @@ def _cmd_info(args: argparse.Namespace) -> int:
     from darkstrahl.info import format_summary, summary
 
     card = load_card(args.card, args.overrides)
+    if card["model"]["kind"] == "idm":
+        from darkstrahl.idm_info import format_idm_summary, idm_card_summary
+
+        info = idm_card_summary(card)
+        print(json.dumps(info, indent=2) if args.json else format_idm_summary(info))
+        return 0
     info = summary(build.model(card), build.sqrt_s(card))
     print(json.dumps(info, indent=2) if args.json else format_summary(info))
     return 0

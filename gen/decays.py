@@ -14,12 +14,13 @@ import math
 from dataclasses import replace
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .constants import M_E, M_K_CHARGED, M_MU, M_PI0, M_PI_CHARGED, _mass_GeV
 from .events import EventBatch
 from .kinematics import boost_many
 from .model import DarkModel
-from .widths import phi_widths
+from .widths import PhiWidths, phi_widths
 
 #: Decay labels, their daughter PDG ids and masses [GeV].
 DECAY_MODES: tuple[str, ...] = ("ee", "mumu", "pipm", "pi0pi0", "KpKm", "KSKS", "KLKL", "other")
@@ -53,9 +54,10 @@ DAUGHTER_MASS_BY_PDG: tuple[tuple[int, float], ...] = tuple(
 _PDG_TABLE = np.array([DAUGHTERS[m] for m in DECAY_MODES], dtype=np.int32)
 
 
-def decay_probabilities(model: DarkModel) -> dict[str, float]:
-    """Branching fractions of phi into the labels of :data:`DECAY_MODES` (sum 1)."""
-    br = phi_widths(model).branching_fractions()
+def scalar_decay_probabilities(widths: PhiWidths) -> dict[str, float]:
+    """Branching fractions of a CP-even scalar with partial widths ``widths`` into the labels of
+    :data:`DECAY_MODES` (sum 1; K0 K0bar as KS KS or KL KL, half each)."""
+    br = widths.branching_fractions()
     return {
         "ee": br["ee"],
         "mumu": br["mumu"],
@@ -68,16 +70,39 @@ def decay_probabilities(model: DarkModel) -> dict[str, float]:
     }
 
 
+def decay_probabilities(model: DarkModel) -> dict[str, float]:
+    """Branching fractions of phi into the labels of :data:`DECAY_MODES` (sum 1)."""
+    return scalar_decay_probabilities(phi_widths(model))
+
+
 def decay_phi(
     batch: EventBatch, model: DarkModel, rng: np.random.Generator, charged_only: bool = False
 ) -> EventBatch:
     """Append the two phi daughters to every event (layout k -> k + 2, :meth:`Layout.with_daughters`) and
     draw phi's proper decay length from the layout's lifetime rule."""
+    return decay_scalar(
+        batch, "phi", model.m_phi, decay_probabilities(model), rng, charged_only, ("phi_d1", "phi_d2")
+    )
+
+
+def decay_scalar(
+    batch: EventBatch,
+    name: str,
+    mass: float,
+    probs: dict[str, float],
+    rng: np.random.Generator,
+    charged_only: bool,
+    names: tuple[str, str],
+    pdg_table: NDArray | None = None,
+) -> EventBatch:
+    """Two-body isotropic decay of the long-lived scalar in slot ``name`` (mass [GeV]) by the branching
+    fractions ``probs`` over :data:`DECAY_MODES`: appends the daughter slots ``names`` (PDG ids per event
+    from ``pdg_table`` (8, 2), default :data:`DAUGHTERS` order) and draws the proper decay length c t [mm]
+    from the layout's lifetime rule (module docstring)."""
     n = len(batch)
     layout = batch.layout
-    i_phi = layout.index("phi")
+    i_phi = layout.index(name)
     i_ll = [ll.slot for ll in layout.long_lived].index(i_phi)
-    probs = decay_probabilities(model)
     modes = CHARGED_MODES if charged_only else DECAY_MODES
     pr = np.array([probs[m] for m in modes])
     total = float(pr.sum())
@@ -89,7 +114,7 @@ def decay_phi(
     ct = -ctau * np.log1p(-rng.random(n))  # exponential with mean c tau [mm]
 
     p_phi = batch.momenta[:, i_phi]
-    mphi = model.m_phi
+    mphi = mass
     md = DAUGHTER_MASS_TABLE[mode_index]
     pstar = np.sqrt(np.maximum(0.25 * mphi**2 - md**2, 0.0))
     sin_t = np.sqrt(1.0 - cos_t**2)
@@ -110,7 +135,7 @@ def decay_phi(
     d1[undecayed] = 0.0
     d2[undecayed] = 0.0
 
-    pdg_d = _PDG_TABLE[mode_index]
+    pdg_d = (_PDG_TABLE if pdg_table is None else pdg_table)[mode_index]
     momenta = np.concatenate([batch.momenta, d1[:, None], d2[:, None]], axis=1)
     pdg = np.concatenate([batch.pdg, pdg_d], axis=1)
     st_d = np.where(undecayed, 0, 1).astype(np.int8)
@@ -123,7 +148,7 @@ def decay_phi(
     decay_mode[:, i_ll] = mode_index
     return replace(
         batch,
-        layout=layout.with_daughters(i_phi, ("phi_d1", "phi_d2"), DAUGHTER_MASS_BY_PDG),
+        layout=layout.with_daughters(i_phi, names, DAUGHTER_MASS_BY_PDG),
         momenta=momenta,
         pdg=pdg,
         status=status,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from darkstrahl.errors import ParameterError
 
 from .flat_background import build_flat_background
+from .idm_process import build_idm
 from .process import Process, ProcessRequest
 from .signal_process import build_signal
 
@@ -31,6 +32,7 @@ PROCESSES: dict[str, ProcessEntry] = {
     "gamma_phi": ProcessEntry(build_signal, "signal e+e- -> gamma phi chi chibar"),
     "bkg_phi": ProcessEntry(build_flat_background, "flat phase-space background of phi (2 -> 3)"),
     "bkg_gamma_phi": ProcessEntry(build_flat_background, "flat phase-space background of gamma_phi (2 -> 4)"),
+    "idm": ProcessEntry(build_idm, "dark Higgs + inelastic DM e+e- -> h' chi1 chi2, two long-lived slots"),
 }
 
 

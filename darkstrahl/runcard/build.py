@@ -19,6 +19,8 @@ from darkstrahl.detector.belle2 import Belle2
 from darkstrahl.detector.regions import region
 from darkstrahl.errors import CardError
 from darkstrahl.gen.event_stream import RunSettings
+from darkstrahl.gen.idm_model import IdmModel
+from darkstrahl.gen.idm_process import idm_model_from_section
 from darkstrahl.gen.isr_process import IsrProcess, IsrSettings
 from darkstrahl.gen.model import COUPLING_KEYS, DarkModel
 from darkstrahl.gen.process import Process, ProcessRequest
@@ -31,8 +33,11 @@ from .load import Card
 UNDECAYED_BY_DEFAULT = ("bkg_phi", "bkg_gamma_phi")
 
 
-def model(card: Card) -> DarkModel:
-    """The :class:`~darkstrahl.gen.model.DarkModel` of the ``[model]`` section."""
+def model(card: Card) -> DarkModel | IdmModel:
+    """The :class:`~darkstrahl.gen.model.DarkModel` of the ``[model]`` section, or the
+    :class:`~darkstrahl.gen.idm_model.IdmModel` when ``model.kind = "idm"``."""
+    if card["model"]["kind"] == "idm":
+        return idm_model_from_section(card["model"])
     return DarkModel.from_section(card["model"])
 
 

@@ -23,6 +23,7 @@ from darkstrahl.errors import CardError
 from darkstrahl.gen.event_stream import RunSettings
 from darkstrahl.gen.eventfiles.formats import FORMATS, FRAMES
 from darkstrahl.gen.flat_background import BackgroundProcess
+from darkstrahl.gen.idm_model import PRESETS as IDM_PRESETS
 from darkstrahl.gen.isr import ISR_ALPHA_SCHEMES
 from darkstrahl.gen.isr_process import IsrSettings
 from darkstrahl.gen.model import BENCHMARKS, DarkModel
@@ -156,6 +157,24 @@ SCHEMA: dict[str, dict[str, Key]] = {
             False,
             "allow a point outside the benchmark hierarchy (m_Ap > 2 m_chi + m_phi, m_phi < m_chi)",
         ),
+        # dark Higgs + inelastic DM point (next_wave.md 2.1; process 'idm'); also uses m_Ap, eps, theta,
+        # eps_convention, phi_widths (h' widths), general and, with preset = 'none', q_Phi and q_chi
+        "kind": Key(
+            str,
+            "dark_higgs",
+            "model family: 'dark_higgs' (Dirac chi, physics.md) or 'idm' (h' + Majorana chi1, chi2)",
+            choices=("dark_higgs", "idm"),
+        ),
+        "preset": Key(
+            str,
+            None,
+            "idm charges (default iDM-Duerr: q_Phi = 2, q_chi = 1); 'none': q_Phi, q_chi from the card",
+            choices=(*IDM_PRESETS, "none"),
+        ),
+        "m_hp": Key(float, None, "idm: dark Higgs mass m_h'", "GeV", _positive),
+        "m_chi1": Key(float, None, "idm: lighter Majorana state chi1", "GeV", _positive),
+        "delta_m": Key(float, None, "idm: splitting m_chi2 - m_chi1", "GeV", _positive),
+        "alpha_D": Key(float, None, "idm: U(1)' gauge coupling g_D^2/(4 pi)", "", _positive),
     },
     "process": {
         "name": Key(
@@ -218,6 +237,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "phi decays: all modes by their BRs, only charged pairs (weight x BR), or none "
             "(default: 'all' for the signal, 'none' for the backgrounds)",
             choices=("all", "charged", "none"),
+        ),
+        "higgsstrahlung_only": Key(
+            bool, False, "idm: only the Higgs-strahlung diagram (no h' emission from the DM line)"
         ),
     },
     "beams": {

@@ -1,0 +1,107 @@
+"""Phase space of e- e+ -> h' chi1 chi2 (next_wave.md 2.4 item 3; physics.md section 2 for the method).
+
+The map (unit cube u of shape (n, 5) -> momenta (n, 5, 4) [GeV], slots e-, e+, h', chi1, chi2):
+
+    u0       -> Q^2 = (p_chi1 + p_chi2)^2 [GeV^2] through the channel's map over
+                [(m1 + m2)^2, (sqrt(s) - m_h')^2]
+    u1, u2   -> h' direction (cos, azimuth) in the centre-of-mass frame (flat: Jacobian 4 pi)
+    u3, u4   -> chi1 direction in the chi1 chi2 rest frame (flat: Jacobian 4 pi)
+
+Phase-space measure (Byckling & Kajantie ch. IV-V; (2 pi)^4 delta^4 included):
+
+    dPhi_3 = dQ^2/(2 pi) dPhi_2(sqrt s; m_h', Q) dPhi_2(Q; m1, m2),  dPhi_2(M; a, b) = |p|/(16 pi^2 M) dOmega,
+
+so W_phys = dPhi_3/(dQ^2 dOmega_1 dOmega_2) = |p_h'|/(16 pi^2 sqrt s) |p_chi|/(16 pi^2 Q)/(2 pi) [GeV^-2].
+
+Channels (:class:`~darkstrahl.gen.phasespace.Channel`), combined with Kleiss-Pittau weights by the sampler:
+
+* ``Q2_resonant``: Breit-Wigner map of Q^2 around the A' (Higgs-strahlung with an on-shell A'),
+  Jacobian (y_hi - y_lo) ((Q^2 - m_A'^2)^2 + m_A'^2 Gamma_A'^2)/(m_A' Gamma_A');
+* ``Q2_flat``: Q^2 uniform, Jacobian (hi - lo): the A' off shell (m_A' + m_h' > sqrt s, up to 12 GeV) and
+  the diagrams with h' emitted from the DM line.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+from numpy.typing import NDArray
+
+from darkstrahl.errors import ParameterError
+
+from .kinematics import boost_into, decay_in_rest_frame, put_cm_beams
+from .phasespace import Channel, PhaseSpace, bw_inverse, bw_map, flat_inverse, flat_map
+
+FloatArray = NDArray[np.float64]
+
+
+@nb.njit(cache=True)
+def build_hp_chi1chi2(
+    rs: FloatArray, m_hp: float, m1: float, m2: float, qsq: FloatArray, ang: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Momenta (n, 5, 4) [GeV] of e- e+ -> h' chi1 chi2 and W_phys (n,) [GeV^-2 sr^-2] (module docstring)
+    from Q^2 (n,) [GeV^2] and angles ang (n, 4) = (cos1, phi1, cos2, phi2), at the centre-of-mass
+    energies rs (n,) [GeV]."""
+    n = qsq.shape[0]
+    p = np.zeros((n, 5, 4))
+    w = np.zeros(n)
+    frame = np.empty(4)
+    for i in range(n):
+        Q = math.sqrt(qsq[i])
+        put_cm_beams(p[i], rs[i])
+        pk = decay_in_rest_frame(rs[i], m_hp, Q, ang[i, 0], ang[i, 1], p[i, 2], frame)
+        pq = decay_in_rest_frame(Q, m1, m2, ang[i, 2], ang[i, 3], p[i, 3], p[i, 4])
+        boost_into(p[i, 3], frame, p[i, 3])
+        boost_into(p[i, 4], frame, p[i, 4])
+        w[i] = pk / (16.0 * math.pi**2 * rs[i]) * pq / (16.0 * math.pi**2 * Q) / (2.0 * math.pi)
+    return p, w
+
+
+def hp_chi1chi2_phase_space(
+    sqrt_s: float, m_Ap: float, w_Ap: float, m_hp: float, m1: float, m2: float
+) -> PhaseSpace:
+    """The two-channel phase space of the module docstring at nominal ``sqrt_s`` [GeV] (per-event
+    energies for ISR through the channels' ``rs`` argument); masses and the A' width in GeV."""
+    lo = (m1 + m2) ** 2
+    if not sqrt_s > m_hp + m1 + m2:
+        raise ParameterError("run.sqrt_s", "must exceed the threshold m_hp + m_chi1 + m_chi2", sqrt_s)
+    if not w_Ap > 0:
+        raise ParameterError("process.ap_width", "the A' width must be > 0 GeV", w_Ap)
+
+    def upper(rs: FloatArray | None) -> FloatArray | float:
+        return (sqrt_s - m_hp) ** 2 if rs is None else (rs - m_hp) ** 2
+
+    def bw_to_x(u: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
+        q, j = bw_map(u[:, 0], m_Ap, w_Ap, lo, upper(rs))
+        return q[:, None], j
+
+    def bw_from_x(x: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
+        u, j = bw_inverse(x[:, 0], m_Ap, w_Ap, lo, upper(rs))
+        return u[:, None], j
+
+    def flat_to_x(u: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
+        q, j = flat_map(u[:, 0], lo, upper(rs))
+        return q[:, None], j
+
+    def flat_from_x(x: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
+        u, j = flat_inverse(x[:, 0], lo, upper(rs))
+        return u[:, None], j
+
+    def builder(
+        x: FloatArray, ang: FloatArray, rs: FloatArray | None = None
+    ) -> tuple[FloatArray, FloatArray]:
+        rs = np.full(x.shape[0], sqrt_s) if rs is None else rs
+        return build_hp_chi1chi2(
+            np.ascontiguousarray(rs), m_hp, m1, m2, np.ascontiguousarray(x[:, 0]), np.ascontiguousarray(ang)
+        )
+
+    return PhaseSpace(
+        5,
+        1,
+        (Channel("Q2_resonant", bw_to_x, bw_from_x), Channel("Q2_flat", flat_to_x, flat_from_x)),
+        builder,
+        sqrt_s=sqrt_s,
+        threshold=m_hp + m1 + m2,
+    )
