@@ -85,6 +85,7 @@ def settings_from_card(card: Any) -> IdmScanSettings:
         eps_grid=_grid("eps_grid", a["eps_grid"]),
         n_events=a["n_events"],
         sample=a["sample"],
+        isr=a["isr"],
         seed=card["run"]["seed"],
         selection=selection,
     )

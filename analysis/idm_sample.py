@@ -6,8 +6,11 @@ The analysis never looks at a generator: it reads an :class:`IdmSample`, built e
 
 * from any event record with the slot names of the iDM generator (:data:`SLOTS`, :meth:`IdmSample.from_slots`;
   decay vertices, if the generator sampled them, give the decay lengths, see below), or
-* from :func:`stand_in_sample`, a kinematic stand-in used for tests and until the matrix-element generator
-  exists (narrow on-shell A', documented approximations in its docstring).
+* from :func:`generator_sample`: the matrix-element generator of e+e- -> h' chi1 chi2
+  (gen/idm_process.IdmProcess: three diagrams, off-shell A', optional ISR; exact chi2 -> chi1 l+l- decay of
+  gen/idm_decays), or
+* from :func:`stand_in_sample`, a fast kinematic stand-in used in tests (narrow on-shell A', documented
+  approximations in its docstring).
 
 Decay lengths (next_wave.md 2.4 item 5). h' and chi2 are produced at the interaction point (the A' lifetime
 is negligible), so each decays at the lab position
@@ -23,6 +26,7 @@ A generator vertex v_gen sampled with c tau_gen gives u = |v_gen| m / (|p| c tau
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -234,3 +238,94 @@ def stand_in_sample(
         beams=beams,
         meta={"sigma_fb": sigma, "br_chi2_ee": idm_chi2_widths(model).br("ee")},
     )
+
+
+def _decay_hp_to(p_hp: NDArray, m_x: float, rng: np.random.Generator) -> tuple[NDArray, NDArray]:
+    """h' -> x+ x-, isotropic in the h' rest frame (exact for a scalar)."""
+    return _two_body(p_hp, m_x, m_x, *_isotropic(len(p_hp), rng))
+
+
+def generator_sample(
+    model: IdmModel,
+    n: int,
+    rng: np.random.Generator,
+    species: str = "mu",
+    beams: Beams | None = None,
+    isr: bool = True,
+    higgsstrahlung_only: bool = False,
+    seed: int | None = None,
+) -> IdmSample:
+    """n weighted events of e+e- -> h' chi1 chi2 from the matrix-element generator (gen/idm_process.py, all
+    three diagrams unless ``higgsstrahlung_only``; collinear ISR if ``isr``) at the beams' sqrt(s), chi2
+    decayed by gen/idm_decays.decay_chi2 (exact matrix element; charged leptons) and h' -> x+x- of the
+    requested species here (isotropic, exact for a scalar).
+
+    Only events with chi2 -> chi1 e+e- are kept (the seed selects electrons); their weights are rescaled so
+    that they sum to the generated sigma(e+e- -> h' chi1 chi2) [fb] (before BR(chi2 -> chi1 e+e-) and
+    BR(h' -> x+x-), as in :func:`stand_in_sample`). Momenta: nominal CM frame -> lab (detector/beams.py).
+    The generated and chi2-decayed events depend only on (model, n, seed, sqrt(s), isr, diagrams) and are
+    cached, so the final states of one task share them (``seed``: default drawn from ``rng``)."""
+    if species not in SPECIES:
+        raise ParameterError("species", f"must be one of {sorted(SPECIES)}", species)
+    beams = beams or Beams.preset("SuperKEKB")
+    m_x = SPECIES[species][1]
+    if model.m_hp <= 2 * m_x:
+        raise ParameterError("m_hp", f"h' -> {species} {species} is closed (m_hp <= 2 m_x)", model.m_hp)
+    seed = int(rng.integers(2**62)) if seed is None else seed
+    cm, w, names, sigma = _generated_ee(model, n, seed, beams.sqrt_s, isr, higgsstrahlung_only)
+    hp = np.ascontiguousarray(cm[:, names.index("hp")])
+    xp, xm = _decay_hp_to(hp, m_x, rng)
+    cm_all = np.concatenate([cm, np.stack([xp, xm], axis=1)], axis=1)
+    lab = transform(cm_all, beams.cm_to_lab())
+    p = {name: np.ascontiguousarray(lab[:, i]) for i, name in enumerate((*names, "x+", "x-"))}
+    k = len(w)
+    return IdmSample(
+        p=p,
+        species=np.full(k, species),
+        u_hp=rng.standard_exponential(k),
+        u_chi2=rng.standard_exponential(k),
+        weight=w.copy(),
+        m_hp=model.m_hp,
+        m_chi2=model.m_chi2,
+        beams=beams,
+        meta={"sigma_fb": sigma, "br_chi2_ee": idm_chi2_widths(model).br("ee"), "n_generated": float(n)},
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _generated_ee(
+    model: IdmModel, n: int, seed: int, sqrt_s: float, isr: bool, higgsstrahlung_only: bool
+) -> tuple[NDArray, NDArray, tuple[str, ...], float]:
+    """CM momenta (k, 6, 4) of the slots hp, chi1, chi2, chi1_d, e-_d, e+_d of the generated events with
+    chi2 -> chi1 e+e-, their weights normalised to sigma, the slot names and sigma [fb]
+    (:func:`generator_sample`)."""
+    from darkstrahl.gen.event_stream import RunSettings
+    from darkstrahl.gen.events import EventBatch
+    from darkstrahl.gen.generator import EventGenerator
+    from darkstrahl.gen.idm_decays import decay_chi2
+    from darkstrahl.gen.idm_process import DIAGRAMS, IdmProcess
+    from darkstrahl.gen.isr_process import IsrProcess, IsrSettings
+    from darkstrahl.gen.sampler import SamplerSettings
+
+    proc = IdmProcess(
+        model, sqrt_s=sqrt_s, diagrams=DIAGRAMS["higgsstrahlung" if higgsstrahlung_only else "all"]
+    )
+    process = IsrProcess(proc, IsrSettings(enabled=True)) if isr else proc
+    run = RunSettings(
+        n_points=0,
+        n_pilot=2,
+        chunk_size=n,
+        decays="none",
+        sampler=SamplerSettings(n_iterations=5, n_per_iteration=max(2000, n // 2)),
+    )
+    batch = EventBatch.concatenate(list(EventGenerator(process, seed, run).weighted(n)))
+    sigma = float(batch.weights.mean())
+    batch = decay_chi2(batch, model, np.random.default_rng(seed + 1), charged_only=True)
+    lay = batch.layout
+    ee = np.abs(batch.pdg[:, lay.index("e-_d")]) == 11
+    if not np.any(ee):
+        raise ParameterError("n", "no chi2 -> chi1 e+e- event was generated; increase n", n)
+    names = ("hp", "chi1", "chi2", "chi1_d", "e-_d", "e+_d")
+    cm = np.stack([batch.momenta[ee, lay.index(s)] for s in names], axis=1)
+    w = batch.weights[ee]
+    return cm, w * (sigma / w.sum()), names, sigma

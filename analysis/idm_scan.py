@@ -26,18 +26,17 @@ from typing import Any
 
 import numpy as np
 
-from darkstrahl.errors import DarkstrahlError
 from darkstrahl.gen.constants import M_K_CHARGED, M_MU, M_PI_CHARGED
 from darkstrahl.gen.idm_model import IdmModel
 from darkstrahl.gen.idm_widths import ctau_chi2_mm, ctau_hp_mm, hp_widths, idm_chi2_widths
 
 from .idm_limits import BR_KEY, ChannelInput, channel_limit, combined_limit, expected_counts, scan_exclusion
 from .idm_mass import Resolution, fit_dscb, mass_windows, window_at, window_fraction
-from .idm_sample import IdmSample, stand_in_sample
+from .idm_sample import IdmSample, generator_sample, stand_in_sample
 from .idm_selection import IdmSelectionConfig, select
 
 X_MASS = {"mu": M_MU, "pi": M_PI_CHARGED, "K": M_K_CHARGED}
-SAMPLE_SOURCES = ("stand_in", "generator")
+SAMPLE_SOURCES = ("generator", "stand_in")
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,8 @@ class IdmScanSettings:
     y_sin_theta: float = 1e-4
     eps_grid: tuple[float, ...] = tuple(np.logspace(-5, -2, 13))
     n_events: int = 20_000
-    sample: str = "stand_in"
+    sample: str = "generator"
+    isr: bool = True
     seed: int = 2024
     selection: IdmSelectionConfig = field(default_factory=IdmSelectionConfig)
 
@@ -93,16 +93,17 @@ def _rng(settings: IdmScanSettings, label: str, stream: int) -> np.random.Genera
 
 
 def make_sample(
-    settings: IdmScanSettings, model: IdmModel, species: str, rng: np.random.Generator
+    settings: IdmScanSettings, model: IdmModel, species: str, rng: np.random.Generator, seed: int
 ) -> IdmSample:
-    """The sample of one final state from the card's source (module docstring)."""
+    """The sample of one final state from the card's source (module docstring); ``seed`` fixes the
+    generated events, shared by the final states of a task (:func:`.idm_sample.generator_sample`)."""
     if settings.sample == "stand_in":
         return stand_in_sample(model, settings.n_events, rng, species=species)
-    raise DarkstrahlError(
-        "idm_analysis.sample = 'generator': the iDM matrix-element generator (issue 16 part 3, "
-        "branch idmgen) "
-        "is not available in this build; use 'stand_in'"
-    )
+    return generator_sample(model, settings.n_events, rng, species=species, isr=settings.isr, seed=seed)
+
+
+def _task_seed(settings: IdmScanSettings, label: str) -> int:
+    return int(_rng(settings, label, 999).integers(2**62))
 
 
 def _range(settings: IdmScanSettings, species: str) -> tuple[float, float]:
@@ -132,7 +133,9 @@ def run_hp_task(settings: IdmScanSettings, m_hp: float) -> dict[str, Any]:
     for k, sp in enumerate(settings.species):
         if m_hp <= 2 * X_MASS[sp] * 1.0001:
             continue
-        samples[sp] = make_sample(settings, model, sp, _rng(settings, label, 2 * k))
+        samples[sp] = make_sample(
+            settings, model, sp, _rng(settings, label, 2 * k), _task_seed(settings, label)
+        )
         ref = select(
             samples[sp],
             10.0 * settings.ctau_ref_cm,
@@ -270,7 +273,7 @@ def run_y_task(settings: IdmScanSettings, m_chi1: float) -> dict[str, Any]:
     for k, sp in enumerate(settings.species):
         if settings.y_m_hp <= 2 * X_MASS[sp] * 1.0001 or brs_all[BR_KEY[sp]] <= 0:
             continue
-        s = make_sample(settings, model, sp, _rng(settings, label, 2 * k))
+        s = make_sample(settings, model, sp, _rng(settings, label, 2 * k), _task_seed(settings, label))
         ref = select(s, ct_hp, ctau_chi2_mm(model), _rng(settings, label, 2 * k + 1), settings.selection)
         if ref.passed.sum() < 50:
             continue

@@ -17,7 +17,7 @@ from darkstrahl.analysis.idm_limits import (
     expected_counts,
 )
 from darkstrahl.analysis.idm_mass import Dscb, Resolution, fit_dscb, mass_windows, window_at, window_fraction
-from darkstrahl.analysis.idm_sample import IdmSample, stand_in_sample
+from darkstrahl.analysis.idm_sample import IdmSample, generator_sample, stand_in_sample
 from darkstrahl.analysis.idm_selection import CUTS, IdmSelectionConfig, select
 from darkstrahl.errors import CardError, ParameterError
 from darkstrahl.gen.idm_model import IdmModel
@@ -98,6 +98,28 @@ def test_stand_in_conserves_momentum_and_normalises_to_sigma(mu_sample):
     assert np.allclose(p["chi1_d"] + p["e-_d"] + p["e+_d"], p["chi2"], atol=1e-9)
     assert np.allclose(p["x+"] + p["x-"], p["hp"], atol=1e-9)
     assert mu_sample.weight.sum() == pytest.approx(mu_sample.meta["sigma_fb"], rel=1e-12)
+
+
+def test_generator_sample_reads_the_idm_generator():
+    """The matrix-element sample (gen/idm_process.py, Born): momentum conservation in the lab, chi2 ->
+    chi1 e+e- daughters, m(x+x-) = m_h', weights summing to the generated sigma, which is within 10 % of the
+    narrow-width sigma(A'h') x BR (the three diagrams and the off-shell A' change it by a few %)."""
+    from darkstrahl.gen.idm_widths import sigma_hp_chi1chi2_nwa_fb
+
+    model = _model()
+    s = generator_sample(model, 3000, np.random.default_rng(4), species="pi", isr=False)
+    p = s.p
+    assert np.allclose(p["hp"] + p["chi1"] + p["chi2"], s.beams.total, atol=1e-9)
+    assert np.allclose(p["chi1_d"] + p["e-_d"] + p["e+_d"], p["chi2"], atol=1e-9)
+    m_ee = np.sqrt(np.maximum(_msq(p["e-_d"]), 0))
+    assert np.allclose(m_ee, 0.000511, rtol=1e-3)
+    assert np.allclose(np.sqrt(_msq(p["x+"] + p["x-"])), model.m_hp, rtol=1e-9)
+    assert s.weight.sum() == pytest.approx(s.meta["sigma_fb"], rel=1e-12)
+    assert s.meta["sigma_fb"] == pytest.approx(sigma_hp_chi1chi2_nwa_fb(model, s.sqrt_s), rel=0.1)
+
+
+def _msq(p):
+    return p[:, 0] ** 2 - np.sum(p[:, 1:] ** 2, axis=1)
 
 
 # ---------------------------------------------------------------------------------------------- selection

@@ -387,7 +387,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
     # iDM displaced-vertex analysis (issue 16 part 5): darkstrahl.analysis.idm_scan / idm_card
     "idm_analysis": {
         "run": Key(bool, False, "scan: run the iDM displaced-vertex analysis instead of the phi scan"),
-        "sample": Key(str, "stand_in", "scan: signal sample source", choices=("stand_in", "generator")),
+        "sample": Key(
+            str,
+            "generator",
+            "scan: signal sample: the matrix-element generator or the kinematic stand-in",
+            choices=("generator", "stand_in"),
+        ),
+        "isr": Key(bool, True, "scan: collinear ISR in the generated signal (sample = generator)"),
         "m_hp": Key(list, (0.5, 1.0, 1.5, 2.0), "scan: h' masses", "GeV", item=float),
         "m_chi1": Key(float, 2.5, "scan: m_chi1 of the benchmark family", "GeV", _positive),
         "ap_ratio": Key(float, 3.0, "scan: m_A' / m_chi1", "", _positive),
