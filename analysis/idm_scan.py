@@ -59,7 +59,7 @@ class IdmScanSettings:
     pipi_split: float = 1.0
     rel_eff_sys: float = 0.04
     rel_lumi_sys: float = 0.0047
-    sin_theta_grid: tuple[float, ...] = tuple(np.logspace(-6, -2, 17))
+    sin_theta_grid: tuple[float, ...] = tuple(np.logspace(-8, -1, 22))
     y_m_chi1: tuple[float, ...] = (1.5, 2.5)
     y_m_hp: float = 0.5
     y_sin_theta: float = 1e-4

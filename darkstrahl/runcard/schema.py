@@ -416,7 +416,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "rel_eff_sys": Key(float, 0.04, "scan: relative signal-efficiency uncertainty", "", _non_negative),
         "rel_lumi_sys": Key(float, 0.0047, "scan: relative luminosity uncertainty", "", _non_negative),
         "sin_theta_grid": Key(
-            list, (1e-6, 1e-2, 17.0), "scan: sin(theta) log grid (min, max, points)", item=float
+            list, (1e-8, 1e-1, 22.0), "scan: sin(theta) log grid (min, max, points)", item=float
         ),
         "y_m_chi1": Key(list, (1.5, 2.5), "scan: m_chi1 values of the y limits", "GeV", item=float),
         "y_m_hp": Key(float, 0.5, "scan: m_h' of the y limits", "GeV", _positive),
