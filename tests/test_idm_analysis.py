@@ -149,26 +149,32 @@ def test_selection_on_hand_made_events(mu_sample):
     """Events that pass everything, then the same events altered to fail one requirement each."""
     sel = select(mu_sample, 30.0, 5.0, np.random.default_rng(0), EXACT)
     good = np.flatnonzero(sel.passed)[:3]
+    short = dataclasses.replace(EXACT, tracking_dv_cm=(0.0, 50.0, 50.1), tracking_eff=(1.0, 1.0, 0.0))
     assert len(good) == 3
     for i in good:
         ev = _one(mu_sample, i)
         assert _first_failed(ev) is None
-        # tracking weight is prod of the table efficiency over the four tracks (closed form)
+        # weight = prod of the table efficiency over the four tracks x the probabilities of decaying
+        # before 1100 mm (closed forms)
         one = select(ev, 30.0, 5.0, np.random.default_rng(0), EXACT)
-        v_hp, v_chi2 = ev.vertices(30.0, 5.0)
+        v_hp, v_chi2, prob = ev.forced_vertices(30.0, 5.0, 1100.0)
         eff = (
             EXACT.tracking_efficiency(np.hypot(v_hp[:, 0], v_hp[:, 1])) ** 2
             * EXACT.tracking_efficiency(np.hypot(v_chi2[:, 0], v_chi2[:, 1])) ** 2
         )
-        assert one.weight[0] == pytest.approx(ev.weight[0] * eff[0], rel=1e-12)
+        p_hp = 1 - np.exp(-1100.0 * ev.m_hp / (np.hypot(*ev.p["hp"][0, 1:3]) * 30.0))
+        p_chi2 = 1 - np.exp(-1100.0 * ev.m_chi2 / (np.hypot(*ev.p["chi2"][0, 1:3]) * 5.0))
+        assert prob[0] == pytest.approx(p_hp * p_chi2, rel=1e-12)
+        assert one.weight[0] == pytest.approx(ev.weight[0] * eff[0] * prob[0], rel=1e-12)
         # conversion: e- along e+ (same direction, same energy split)
         p = {k: v.copy() for k, v in ev.p.items()}
         p["e-_d"][:, 1:] = p["e+_d"][:, 1:] * (
             np.linalg.norm(p["e-_d"][:, 1:]) / np.linalg.norm(p["e+_d"][:, 1:])
         )
         assert _first_failed(dataclasses.replace(ev, p=p)) == "conversion"
-        # h' beyond the CDC (d_v > 110 cm): zero tracking efficiency
-        assert _first_failed(_one(mu_sample, i, u_hp=np.array([1e4]))) == "tracking"
+        # h' decaying far out (forced below 110 cm) with a tracking table that is zero beyond 50 cm
+        far = select(_one(mu_sample, i, u_hp=np.array([30.0])), 1e4, 5.0, np.random.default_rng(0), short)
+        assert far.cutflow["tracking"] == 0.0
         # both vertices within 2 mm of the beam line
         tiny = _one(mu_sample, i, u_hp=np.array([1e-5]), u_chi2=np.array([1e-5]))
         assert _first_failed(tiny) == "displacement"
@@ -281,3 +287,22 @@ def test_tiny_scan_end_to_end_and_resume(tmp_path, capsys):
 
     with pytest.raises(CardError, match="tracking"):
         settings_from_card(load_card("idm_scan", ["idm_analysis.tracking_eff=[1.0, 2.0]"]))
+
+
+def test_forced_vertices_equal_plain_vertices_in_expectation(mu_sample):
+    """Weighted forced decays (d_v < 1100 mm, weight P) reproduce the plain exponential vertices inside
+    1100 mm: the weighted mean of d_v and the weighted fraction below 300 mm agree within 4 MC errors, at a
+    long lifetime where most decays are outside."""
+    ct = 3000.0
+    v_hp, _ = mu_sample.vertices(ct, 5.0)
+    dv = np.hypot(v_hp[:, 0], v_hp[:, 1])
+    f_hp, _, prob = mu_sample.forced_vertices(ct, 5.0, 1100.0)
+    prob_hp = prob / mu_sample.forced_vertices(1e-3, 5.0, 1100.0)[2]  # remove the chi2 factor (= P_chi2)
+    df = np.hypot(f_hp[:, 0], f_hp[:, 1])
+    assert np.all(df < 1100.0)
+    inside = dv < 1100.0
+    for f in (lambda d: d < 300.0, lambda d: d / 1100.0):
+        plain = f(dv) * inside
+        forced = f(df) * prob_hp
+        err = math.hypot(plain.std(), forced.std()) / math.sqrt(len(dv))
+        assert abs(plain.mean() - forced.mean()) < 4 * err
