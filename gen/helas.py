@@ -227,3 +227,27 @@ def breit_wigner(q2: float, m: float, width: float) -> complex:
     """Vector propagator denominator D(q^2) = q^2 - m^2 + i m Gamma (physics.md 1). The numerator
     -g^{mu nu} + q^mu q^nu/m^2 reduces to -g^{mu nu} between conserved currents (physics.md 1)."""
     return complex(q2 - m * m, m * width)
+
+
+@_jit
+def fsi(
+    f0: complex, f1: complex, f2: complex, f3: complex, q0: float, q1: float, q2: float, q3: float, m: float
+) -> tuple[complex, complex, complex, complex]:
+    """Off-shell flowing-in fermion after a scalar vertex (HELAS FSIXXX without coupling):
+    (qslash + m) f / (q^2 - m^2), q the momentum along the fermion flow. With a Majorana line the flow is
+    chosen once for the whole chain (Denner et al.): an outgoing Majorana fermion against the flow enters as
+    v(p) (``ixxxxx(p, m, hel, -1)``) with q = -(p + k)."""
+    h0, h1, h2, h3 = slash(q0 + 0j, q1 + 0j, q2 + 0j, q3 + 0j, f0, f1, f2, f3)
+    den = q0 * q0 - q1 * q1 - q2 * q2 - q3 * q3 - m * m
+    return (h0 + m * f0) / den, (h1 + m * f1) / den, (h2 + m * f2) / den, (h3 + m * f3) / den
+
+
+@_jit
+def fso(
+    b0: complex, b1: complex, b2: complex, b3: complex, q0: float, q1: float, q2: float, q3: float, m: float
+) -> tuple[complex, complex, complex, complex]:
+    """Off-shell flowing-out fermion before a scalar vertex (HELAS FSOXXX without coupling):
+    fbar (qslash + m) / (q^2 - m^2), q the momentum along the fermion flow."""
+    h0, h1, h2, h3 = bar_slash(b0, b1, b2, b3, q0 + 0j, q1 + 0j, q2 + 0j, q3 + 0j)
+    den = q0 * q0 - q1 * q1 - q2 * q2 - q3 * q3 - m * m
+    return (h0 + m * b0) / den, (h1 + m * b1) / den, (h2 + m * b2) / den, (h3 + m * b3) / den
