@@ -39,8 +39,12 @@ def plot_all(outdir: Path, results: list[dict[str, Any]], settings: IdmScanSetti
             ax.plot(
                 [x["m_hp"] for x in rows], [x["limit_fb"] for x in rows], "o-", label=f"c$\\tau$ = {ct:g} cm"
             )
-    ax.set(xlabel="$m_{h'}$ [GeV]", ylabel=r"95 % limit on $\sigma\times$BR [fb]", yscale="log")
-    ax.legend(fontsize=8)
+    ax.set(
+        xlabel="$m_{h'}$ [GeV]",
+        ylabel=r"95 % limit on $\sigma\times$BR($\chi_2\to\chi_1 e^+e^-$) [fb]",
+        yscale="log",
+    )
+    ax.legend(fontsize=8, loc="lower right")
     _label(ax, lumi_ab)
     files += _save(fig, outdir, "idm_limit_sigma_br")
 
@@ -59,7 +63,7 @@ def plot_all(outdir: Path, results: list[dict[str, Any]], settings: IdmScanSetti
                     label=f"{sp}, $m_{{h'}}$ = {m:g} GeV",
                 )
     ax.set(xlabel=r"c$\tau(h')$ [cm]", ylabel="selection efficiency", xscale="log")
-    ax.legend(fontsize=6, ncol=2)
+    ax.legend(fontsize=6, ncol=2, loc="upper right")
     _label(ax, lumi_ab)
     files += _save(fig, outdir, "idm_efficiency")
 
@@ -89,7 +93,7 @@ def plot_all(outdir: Path, results: list[dict[str, Any]], settings: IdmScanSetti
                 label=f"{lumi / 1000:g} ab$^{{-1}}$",
             )
     ax.set(xlabel="$m_{h'}$ [GeV]", ylabel=r"excluded $\sin\theta$", yscale="log")
-    ax.legend()
+    ax.legend(loc="lower right")
     _label(ax, lumi_ab)
     files += _save(fig, outdir, "idm_sin_theta")
     return files

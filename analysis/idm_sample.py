@@ -292,7 +292,8 @@ def generator_sample(
 
     Only events with chi2 -> chi1 e+e- are kept (the seed selects electrons); their weights are rescaled so
     that they sum to the generated sigma(e+e- -> h' chi1 chi2) [fb] (before BR(chi2 -> chi1 e+e-) and
-    BR(h' -> x+x-), as in :func:`stand_in_sample`). Momenta: nominal CM frame -> lab (detector/beams.py).
+    BR(h' -> x+x-), as in :func:`stand_in_sample`). Momenta: nominal CM frame -> lab (detector/beams.py);
+    the collinear ISR photons travel along the beams, outside the ECL: no E_extra (``extra`` None).
     The generated and chi2-decayed events depend only on (model, n, seed, sqrt(s), isr, diagrams) and are
     cached, so the final states of one task share them (``seed``: default drawn from ``rng``)."""
     if species not in SPECIES:

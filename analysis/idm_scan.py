@@ -31,9 +31,9 @@ from darkstrahl.gen.idm_model import IdmModel
 from darkstrahl.gen.idm_widths import ctau_chi2_mm, ctau_hp_mm, hp_widths, idm_chi2_widths
 
 from .idm_limits import BR_KEY, ChannelInput, channel_limit, combined_limit, expected_counts, scan_exclusion
-from .idm_mass import Resolution, fit_dscb, mass_windows, window_at, window_fraction
+from .idm_mass import Resolution, Window, fit_dscb, mass_windows, window_at, window_fraction
 from .idm_sample import IdmSample, generator_sample, stand_in_sample
-from .idm_selection import IdmSelectionConfig, select
+from .idm_selection import IdmSelected, IdmSelectionConfig, select
 
 X_MASS = {"mu": M_MU, "pi": M_PI_CHARGED, "K": M_K_CHARGED}
 SAMPLE_SOURCES = ("generator", "stand_in")
@@ -110,9 +110,13 @@ def _range(settings: IdmScanSettings, species: str) -> tuple[float, float]:
     return max(settings.m_range[0], 2.0 * X_MASS[species]), settings.m_range[1]
 
 
-def _channel(settings, species, sel, win, lumi_key_level) -> ChannelInput:
+def _channel(
+    settings: IdmScanSettings, species: str, sel: IdmSelected, win: Window, level: float
+) -> ChannelInput:
+    """Expected-limit input of one final state: efficiency (selection x window) and the expected counts
+    for ``level`` background events over the species' mass range (:func:`.idm_limits.expected_counts`)."""
     m_range = _range(settings, species)
-    n_obs, n_sb = expected_counts(win, lumi_key_level, m_range)
+    n_obs, n_sb = expected_counts(win, level, m_range)
     eff = sel.efficiency() * window_fraction(sel.m_xx, sel.weight, win)
     return ChannelInput(species, eff, n_obs, n_sb, win.f, 0.0, settings.rel_eff_sys)
 
