@@ -183,6 +183,8 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         from darkstrahl.analysis.ahp_run import run_ahp_command
 
         return run_ahp_command(card, args)
+    if card["analysis"]["kind"] == "idm":  # issue 16 part 5: the iDM displaced-vertex analysis
+        return _cmd_idm_scan(card, args)
     guards.check_scan(card)
     settings = build.scan_settings(card)
     keys = build.scan_keys(card)
@@ -279,6 +281,21 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     scan_dir.finish(files)
     print(f"scan: {len(keys)} tasks in {wall:.1f} s on {where}; wrote {len(files)} files to {outdir}")
     return 0
+
+
+def _cmd_idm_scan(card: Card, args: argparse.Namespace) -> int:
+    import os
+
+    from darkstrahl.analysis.executors import make_executor
+    from darkstrahl.analysis.idm_run import run_idm_scan_cli
+
+    if args.output is None:
+        raise CardError("-o: the scan needs an output directory")
+    outdir = Path(args.output)
+    outdir.mkdir(parents=True, exist_ok=True)
+    sched = build.scheduler(card, address=args.scheduler, workers=args.workers)
+    local_serial = sched.kind == "local" and (sched.workers or os.cpu_count() or 1) <= 1
+    return run_idm_scan_cli(card, outdir, None if local_serial else make_executor(sched), ProgressBar)
 
 
 def _cmd_cards(args: argparse.Namespace) -> int:

@@ -15,8 +15,8 @@ from darkstrahl.errors import ParameterError
 
 from .ap_hp_process import build_ap_hp
 from .flat_background import build_flat_background
-from .mumu_process import build_mumu
 from .idm_process import build_idm
+from .mumu_process import build_mumu
 from .process import Process, ProcessRequest
 from .signal_process import build_signal
 from .tautau_process import build_tautau

@@ -167,7 +167,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "Gamma_A'/m_A' > 0.5 and 0.1 < eps < 1 (runcard/guards.py)",
         ),
         # process ap_hp_mumu (next_wave.md 1.1, gen/ap_hp_model.py); q_Phi and eps above apply to it too
-        "m_hp": Key(float, None, "ap_hp_mumu: invisible dark Higgs h' mass (< m_Ap); idm: dark Higgs mass m_h'", "GeV", _positive),
+        "m_hp": Key(
+            float, None, "ap_hp_mumu: invisible dark Higgs h' mass (< m_Ap); idm: dark Higgs mass m_h'", "GeV", _positive
+        ),
         "alpha_D": Key(
             float,
             0.1,
@@ -492,12 +494,74 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
         "local_directory": Key(str, None, "scratch directory of the workers on the batch nodes"),
     },
+    # iDM displaced-vertex analysis (issue 16 part 5): darkstrahl.analysis.idm_scan / idm_card
+    "idm_analysis": {
+        "sample": Key(
+            str,
+            "generator",
+            "scan: signal sample: the matrix-element generator or the kinematic stand-in",
+            choices=("generator", "stand_in"),
+        ),
+        "isr": Key(bool, True, "scan: collinear ISR in the generated signal (sample = generator)"),
+        "m_hp": Key(list, (0.5, 1.0, 1.5, 2.0), "scan: h' masses", "GeV", item=float),
+        "m_chi1": Key(float, 2.5, "scan: m_chi1 of the benchmark family", "GeV", _positive),
+        "ap_ratio": Key(float, 3.0, "scan: m_A' / m_chi1", "", _positive),
+        "delta_ratio": Key(float, 0.4, "scan: Delta m / m_chi1", "", _positive),
+        "alpha_D": Key(float, 0.1, "scan: alpha_D (seed-002 DM coupling)", "", _positive),
+        "eps": Key(float, 1.5e-3, "scan: kinetic mixing of the samples", "", _positive),
+        "theta_ref": Key(float, 1e-4, "scan: h'-H mixing angle of the samples", "rad", _positive),
+        "species": Key(list, ("mu", "pi", "K"), "scan: h' final states", item=str, choices=("mu", "pi", "K")),
+        "ctau_hp_cm": Key(list, (0.1, 1.0, 10.0, 100.0, 1000.0), "scan: c tau(h') grid", "cm", item=float),
+        "ctau_ref_cm": Key(float, 10.0, "scan: c tau(h') of the DSCB resolution fit", "cm", _positive),
+        "luminosities": Key(list, (365.0, 50000.0), "scan: luminosities of the limits", "fb^-1", item=float),
+        "background": Key(
+            list,
+            (0.0, 8.0, 1.0),
+            "scan: background events over the mass range at 365 fb^-1 (mu, pi, K)",
+            item=float,
+        ),
+        "m_range": Key(list, (0.2, 3.0), "scan: m(x+x-) range of the sidebands", "GeV", item=float),
+        "pipi_split": Key(float, 1.0, "scan: pi pi sideband split", "GeV", _positive),
+        "rel_eff_sys": Key(float, 0.04, "scan: relative signal-efficiency uncertainty", "", _non_negative),
+        "rel_lumi_sys": Key(float, 0.0047, "scan: relative luminosity uncertainty", "", _non_negative),
+        "sin_theta_grid": Key(
+            list, (1e-8, 1e-1, 22.0), "scan: sin(theta) log grid (min, max, points)", item=float
+        ),
+        "y_m_chi1": Key(list, (1.5, 2.5), "scan: m_chi1 values of the y limits", "GeV", item=float),
+        "y_m_hp": Key(float, 0.5, "scan: m_h' of the y limits", "GeV", _positive),
+        "y_sin_theta": Key(float, 1e-4, "scan: sin(theta) of the y limits", "", _positive),
+        "eps_grid": Key(
+            list, (1e-5, 1e-2, 13.0), "scan: eps log grid of the y limits (min, max, points)", item=float
+        ),
+        "n_events": Key(int, 20000, "scan: events per sample and final state", "", _at_least_two),
+        "tracking_dv_cm": Key(
+            list,
+            (0.0, 60.0, 80.0, 90.0, 100.0, 110.0),
+            "displaced-tracking table: d_v nodes",
+            "cm",
+            item=float,
+        ),
+        "tracking_eff": Key(
+            list,
+            (1.0, 1.0, 0.8, 0.6, 0.3, 0.0),
+            "displaced-tracking table: per-track efficiency (placeholder, next_wave.md 2.4 item 5)",
+            item=float,
+        ),
+        "ecl_mip": Key(list, (0.0, 0.2, 0.2, 0.2), "ECL deposit: MIP part (e, mu, pi, K)", "GeV", item=float),
+        "ecl_fraction": Key(
+            list, (1.0, 0.0, 0.3, 0.3), "ECL deposit: fraction of E (e, mu, pi, K)", item=float
+        ),
+        "vertex_sigma_mm": Key(
+            float, 0.5, "vertex resolution per coordinate (placeholder)", "mm", _non_negative
+        ),
+    },
     "analysis": {
         "kind": Key(
             str,
             "reference",
-            "what 'darkstrahl scan' runs: the reference study (phi chi chibar) or the A'h' search ([ahp])",
-            choices=("reference", "ahp"),
+            "what 'darkstrahl scan' runs: the reference study (phi chi chibar), the A'h' search ([ahp]) "
+            "or the iDM displaced-vertex analysis ([idm_analysis])",
+            choices=("reference", "ahp", "idm"),
         ),
         "luminosity": Key(
             float,
