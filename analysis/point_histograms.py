@@ -15,7 +15,7 @@ Gamma(A' -> chi chibar phi), a relative change of order 1e-9 for theta < 1e-3 (t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -53,6 +53,7 @@ class PointAnalysis:
     region: Region
     background_unit: NDArray  # expected background events per bin for N_b = 1
     layout: Layout  # the signal's event record: its rate dependences and phi's lifetime rule
+    _hists: dict[tuple[float, float], NDArray] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._response_t = self.response.T.tocsr()  # bins x events: a row-major product per histogram
@@ -119,8 +120,15 @@ class PointAnalysis:
         )
 
     def signal_hist(self, eps: float, theta: float) -> NDArray:
-        """Expected signal events per bin at (eps, theta)."""
-        return self._response_t @ self.event_yields(eps, theta)
+        """Expected signal events per bin at (eps, theta) (remembered: the theta regions of every N_b
+        evaluate the same theta grid; a read-only array)."""
+        key = (float(eps), float(theta))
+        hist = self._hists.get(key)
+        if hist is None:
+            hist = self._response_t @ self.event_yields(eps, theta)
+            hist.flags.writeable = False
+            self._hists[key] = hist
+        return hist
 
     def signal_before(self, eps: float, theta: float) -> float:
         """Expected signal events after the displacement weight, before the window (all bins)."""
