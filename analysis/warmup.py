@@ -27,11 +27,14 @@ if TYPE_CHECKING:
 
 #: Events and adaptation points of a warm-up task.
 WARM_UP_EVENTS = 1000
+#: Code paths already warmed in this process (forked workers inherit it with the compiled kernels).
+_WARMED: set[tuple[object, ...]] = set()
 
 
 def warm_up(keys: Sequence[PointKey], settings: ScanSettings) -> float:
     """Run one tiny task for the first key of every channel in ``keys`` in this process (compiles or loads
-    every kernel a task uses); returns the seconds it took."""
+    every kernel a task uses), once per code path (channel, resolution mode, ISR); returns the seconds it
+    took."""
     from .scan import run_point
 
     start = time.perf_counter()
@@ -40,11 +43,11 @@ def warm_up(keys: Sequence[PointKey], settings: ScanSettings) -> float:
         n_events=WARM_UP_EVENTS,
         sampler=SamplerSettings(n_iterations=1, n_per_iteration=WARM_UP_EVENTS),
     )
-    seen: set[str] = set()
     for key in keys:
-        if key.channel not in seen:
-            seen.add(key.channel)
+        path = (key.channel, settings.detector.resolution, settings.isr.active)
+        if path not in _WARMED:
             run_point(key, tiny)
+            _WARMED.add(path)
     return time.perf_counter() - start
 
 

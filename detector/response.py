@@ -180,10 +180,12 @@ SQRT_V_GRADING = 2
 
 
 @nb.njit(cache=True)
-def _abs_gaussian_cdf(x: float, mu: float, sigma: float) -> float:
-    """G(x) = P(|a| < x) for a ~ N(mu, sigma), x >= 0."""
-    r = 1.0 / (sigma * math.sqrt(2.0))
-    return 0.5 * (math.erf((x - mu) * r) + math.erf((x + mu) * r))
+def _abs_gaussian_cdf(x: float, m: float, r: float, one_sided: bool) -> float:
+    """G(x) = P(|a| < x) for a ~ N(+-m, sigma), x >= 0, m >= 0, r = 1 / (sqrt2 sigma); ``one_sided``
+    (m r > 6.5): erf((x + m) r) = 1 in double precision."""
+    if one_sided:
+        return 0.5 * (math.erf((x - m) * r) + 1.0)
+    return 0.5 * (math.erf((x - m) * r) + math.erf((x + m) * r))
 
 
 @nb.njit(cache=True)
@@ -201,12 +203,15 @@ def _sqrt_v_rows(
     """CSR rows of sqrt(|a b|): a ~ N(mu_in, s_in) integrated analytically, b at the quadrature nodes
     ``outer`` (n, q) with weights ``weight`` (n, q); returns nnz."""
     nb_ = edges.shape[0] - 1
+    e2 = edges * edges  # bin k of sqrt(|a b|) is e2[k] <= |a| |b| < e2[k + 1]
     row = np.zeros(nb_)
     nnz = 0
     for i in range(mu_in.shape[0]):
-        mu, sg = mu_in[i], s_in[i]
-        x_lo = max(abs(mu) - n_sigma * sg, 0.0)
-        x_hi = abs(mu) + n_sigma * sg
+        m, sg = abs(mu_in[i]), s_in[i]  # G depends on |mu| only
+        r = 1.0 / (sg * math.sqrt(2.0))
+        one_sided = m * r > 6.5
+        x_lo = max(m - n_sigma * sg, 0.0)
+        x_hi = m + n_sigma * sg
         k_min = nb_
         k_max = -1
         for j in range(outer.shape[1]):
@@ -219,11 +224,12 @@ def _sqrt_v_rows(
                 k_min = 0
                 k_max = max(k_max, 0)
                 continue
-            lo = max(np.searchsorted(edges, math.sqrt(x_lo * b), side="right") - 1, 0)
-            hi = min(np.searchsorted(edges, math.sqrt(x_hi * b), side="right") - 1, nb_ - 1)
-            prev = _abs_gaussian_cdf(edges[lo] ** 2 / b, mu, sg) if lo > 0 else 0.0
+            inv_b = 1.0 / b
+            lo = max(np.searchsorted(e2, x_lo * b, side="right") - 1, 0)
+            hi = min(np.searchsorted(e2, x_hi * b, side="right") - 1, nb_ - 1)
+            prev = _abs_gaussian_cdf(e2[lo] * inv_b, m, r, one_sided) if lo > 0 else 0.0
             for k in range(lo, hi + 1):
-                cur = _abs_gaussian_cdf(edges[k + 1] ** 2 / b, mu, sg)
+                cur = _abs_gaussian_cdf(e2[k + 1] * inv_b, m, r, one_sided)
                 row[k] += w * (cur - prev)
                 prev = cur
             k_min = min(k_min, lo)
@@ -238,22 +244,14 @@ def _sqrt_v_rows(
     return nnz
 
 
-def _outer_nodes(
-    mu: NDArray,
-    sigma: NDArray,
-    kappa: NDArray,
-    tiers: tuple[tuple[float, int], ...],
-    n_split: int,
-    z_split: float,
+def _hermite_nodes(
+    mu: NDArray, sigma: NDArray, kappa: NDArray, tiers: tuple[tuple[float, int], ...]
 ) -> tuple[NDArray, NDArray]:
-    """Quadrature nodes (n, q) and weights (n, q) of the outer Gaussian N(mu, sigma) (module docstring):
-    Gauss-Hermite nodes where the Gaussian stays on one side of 0 (|mu| / sigma > ``z_split``), as many as
-    ``tiers`` give for the ratio ``kappa`` of the relative spreads, else ``n_split``
-    Gauss-Legendre nodes (graded) in the probability on each side of 0; unused slots weigh 0."""
-    n = len(mu)
-    q = max(max(k for _, k in tiers), 2 * n_split)
-    nodes = np.zeros((n, q))
-    weight = np.zeros((n, q))
+    """Gauss-Hermite nodes (n, q) and weights (n, q) of the outer Gaussians N(mu, sigma), as many as ``tiers``
+    give for the ratio ``kappa`` of the relative spreads (module docstring); unused slots weigh 0."""
+    q = max(k for _, k in tiers)
+    nodes = np.zeros((len(mu), q))
+    weight = np.zeros((len(mu), q))
     lower = 0.0
     for upper, n_gh in tiers:
         tier = (kappa >= lower) & (kappa < upper)
@@ -262,20 +260,32 @@ def _outer_nodes(
             t, wt = np.polynomial.hermite_e.hermegauss(n_gh)
             nodes[tier, :n_gh] = mu[tier, None] + sigma[tier, None] * t
             weight[tier, :n_gh] = wt / math.sqrt(2 * math.pi)
-    split = np.abs(mu) < z_split * sigma
-    if np.any(split):
-        x, wx = np.polynomial.legendre.leggauss(n_split)
-        x, wx = (x + 1) / 2, wx / 2  # on [0, 1]
-        # graded towards x = 1 (b = 0), where |b| changes fastest: x -> 1 - (1 - x)^p
-        wx = wx * SQRT_V_GRADING * (1 - x) ** (SQRT_V_GRADING - 1)
-        x = 1 - (1 - x) ** SQRT_V_GRADING
-        z0 = -mu[split] / sigma[split]  # 0 in standard units
-        below, above = special.ndtr(z0)[:, None], special.ndtr(-z0)[:, None]  # P(< 0), P(> 0)
-        z = np.concatenate([special.ndtri(below * x), -special.ndtri(above * x[::-1])], axis=1)
-        nodes[split, : 2 * n_split] = mu[split, None] + sigma[split, None] * z
-        weight[split] = 0.0
-        weight[split, : 2 * n_split] = np.concatenate([below * wx, above * wx[::-1]], axis=1)
     return nodes, weight
+
+
+def _split_nodes(mu: NDArray, sigma: NDArray, n_split: int) -> tuple[NDArray, NDArray]:
+    """``n_split`` Gauss-Legendre nodes per side of 0 in the probability of N(mu, sigma), graded towards 0
+    (module docstring): nodes (n, 2 n_split) and weights (n, 2 n_split)."""
+    x, wx = np.polynomial.legendre.leggauss(n_split)
+    x, wx = (x + 1) / 2, wx / 2  # on [0, 1]
+    # graded towards x = 1 (b = 0), where |b| changes fastest: x -> 1 - (1 - x)^p
+    wx = wx * SQRT_V_GRADING * (1 - x) ** (SQRT_V_GRADING - 1)
+    x = 1 - (1 - x) ** SQRT_V_GRADING
+    z0 = -mu / sigma  # 0 in standard units
+    below, above = special.ndtr(z0)[:, None], special.ndtr(-z0)[:, None]  # P(< 0), P(> 0)
+    z = np.concatenate([special.ndtri(below * x), -special.ndtri(above * x[::-1])], axis=1)
+    return mu[:, None] + sigma[:, None] * z, np.concatenate([below * wx, above * wx[::-1]], axis=1)
+
+
+def _rows(
+    mu_in: NDArray, s_in: NDArray, nodes: NDArray, weight: NDArray, edges: NDArray, n_sigma: float
+) -> sparse.csr_matrix:
+    n = len(mu_in)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    indices = np.empty(n * (len(edges) - 1), dtype=np.int64)
+    data = np.empty(n * (len(edges) - 1))
+    nnz = _sqrt_v_rows(mu_in, s_in, nodes, weight, edges, n_sigma, indptr, indices, data)
+    return sparse.csr_matrix((data[:nnz], indices[:nnz], indptr), shape=(n, len(edges) - 1))
 
 
 def sqrt_abs_product_response(
@@ -287,7 +297,6 @@ def sqrt_abs_product_response(
     tiers: tuple[tuple[float, int], ...] = SQRT_V_GH_TIERS,
     n_split: int = SQRT_V_SPLIT_NODES,
     n_sigma: float = 8.0,
-    chunk: int = 20_000,
 ) -> sparse.csr_matrix:
     """CSR matrix (events x bins) of P(e_k <= sqrt(|a b|) < e_{k+1}) for independent a ~ N(mu_a, s_a) and
     b ~ N(mu_b, s_b) (all (n,), GeV; ``edges`` (n_bins + 1,) [GeV] from 0): the quadrature of the module
@@ -296,27 +305,27 @@ def sqrt_abs_product_response(
     Symmetric in a <-> b."""
     mu_a, s_a, mu_b, s_b = (np.asarray(x, dtype=np.float64) for x in (mu_a, s_a, mu_b, s_b))
     edges = np.ascontiguousarray(edges, dtype=np.float64)
-    n = len(mu_a)
     rel_a, rel_b = s_a / np.hypot(mu_a, s_a), s_b / np.hypot(mu_b, s_b)
     a_inner = rel_a >= rel_b
     kappa = np.where(a_inner, rel_b / rel_a, rel_a / rel_b)  # outer / inner relative spread, <= 1
     mu_in, s_in = np.where(a_inner, mu_a, mu_b), np.where(a_inner, s_a, s_b)
     mu_out, s_out = np.where(a_inner, mu_b, mu_a), np.where(a_inner, s_b, s_a)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    size = n * (len(edges) - 1)
-    indices = np.empty(size, dtype=np.int64)
-    data = np.empty(size)
-    nnz = 0
-    for start in range(0, n, chunk):
-        sl = slice(start, min(start + chunk, n))
-        outer, weight = _outer_nodes(mu_out[sl], s_out[sl], kappa[sl], tiers, n_split, SQRT_V_Z_SPLIT)
-        part_ptr = np.zeros(sl.stop - sl.start + 1, dtype=np.int64)
-        part_nnz = _sqrt_v_rows(
-            mu_in[sl], s_in[sl], outer, weight, edges, n_sigma, part_ptr, indices[nnz:], data[nnz:]
-        )
-        indptr[sl.start + 1 : sl.stop + 1] = nnz + part_ptr[1:]
-        nnz += part_nnz
-    return sparse.csr_matrix((data[:nnz], indices[:nnz], indptr), shape=(n, len(edges) - 1))
+    split = np.abs(mu_out) < SQRT_V_Z_SPLIT * s_out
+    if not np.any(split):
+        nodes, weight = _hermite_nodes(mu_out, s_out, kappa, tiers)
+        return _rows(mu_in, s_in, nodes, weight, edges, n_sigma)
+    # the few events whose outer Gaussian reaches 0 get their own (wider) node arrays; rows back in order
+    parts, order = [], []
+    for idx in (np.flatnonzero(~split), np.flatnonzero(split)):
+        if idx.size:
+            if split[idx[0]]:
+                nodes, weight = _split_nodes(mu_out[idx], s_out[idx], n_split)
+            else:
+                nodes, weight = _hermite_nodes(mu_out[idx], s_out[idx], kappa[idx], tiers)
+            parts.append(_rows(mu_in[idx], s_in[idx], nodes, weight, edges, n_sigma))
+            order.append(idx)
+    stacked = sparse.vstack(parts, format="csr")
+    return stacked[np.argsort(np.concatenate(order), kind="stable")]
 
 
 def sqrt_v_response(
