@@ -1,8 +1,9 @@
 """One mass point of a scan: one signal and one background sample serve every (eps, theta, N_b).
 
 The expected histograms are linear in per-event weights, so each sample is reduced once to a sparse response
-matrix R (events x bins; R[i, k] = fraction of event i's Gaussian copies in bin k, physics.md section 3
-reference method) and the histograms are
+matrix R (events x bins; R[i, k] = the probability that event i lands in bin k after the resolution: the
+limit of infinitely many copies of the physics.md section 3 reference method, analytic for m_chichi and by
+quadrature for sqrt(|v|), :mod:`darkstrahl.detector.response`) and the histograms are
 
     S_k(eps, theta) = L / N_s sum_i w_i (eps / eps_0)^2 (cos theta / cos theta_0)^2 P_i(theta) R_ik,
     B_k(N_b)        = N_b x (background histogram normalized to n_b = 1 in L),
@@ -73,8 +74,8 @@ class PointAnalysis:
         rng: np.random.Generator | None = None,
     ) -> PointAnalysis:
         """Reduce a reconstructed signal and background sample to their response matrices (the expected
-        histograms after the detector's resolution, :meth:`Reconstructed.response`; ``rng`` serves the
-        reference method's sqrt(|v|) copies)."""
+        histograms after the detector's resolution, :meth:`Reconstructed.response`; ``rng`` is passed on,
+        it serves only the copy method, not the default)."""
         m = model.m_Ap
         obs = observable(signal.channel, m, sqrt_s)
         (lo_s, hi_s), (lo_b, hi_b) = signal.smeared_range(obs), background.smeared_range(obs)
