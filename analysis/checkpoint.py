@@ -20,7 +20,9 @@ from darkstrahl.files import atomic_output
 
 from .scan import PointKey, PointResult
 
-FORMAT_VERSION = 1
+#: 2: the gamma-phi sqrt(|v|) response is the quadrature of issue 17; task files of the copy method are
+#: recomputed, never mixed with new ones.
+FORMAT_VERSION = 2
 
 
 def card_hash(values: dict[str, Any], version: str) -> str:

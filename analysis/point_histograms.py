@@ -1,8 +1,9 @@
 """One mass point of a scan: one signal and one background sample serve every (eps, theta, N_b).
 
 The expected histograms are linear in per-event weights, so each sample is reduced once to a sparse response
-matrix R (events x bins; R[i, k] = fraction of event i's Gaussian copies in bin k, physics.md section 3
-reference method) and the histograms are
+matrix R (events x bins; R[i, k] = the probability that event i lands in bin k after the resolution: the
+limit of infinitely many copies of the physics.md section 3 reference method, analytic for m_chichi and by
+quadrature for sqrt(|v|), :mod:`darkstrahl.detector.response`) and the histograms are
 
     S_k(eps, theta) = L / N_s sum_i w_i (eps / eps_0)^2 (cos theta / cos theta_0)^2 P_i(theta) R_ik,
     B_k(N_b)        = N_b x (background histogram normalized to n_b = 1 in L),
@@ -15,7 +16,7 @@ Gamma(A' -> chi chibar phi), a relative change of order 1e-9 for theta < 1e-3 (t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -53,6 +54,7 @@ class PointAnalysis:
     region: Region
     background_unit: NDArray  # expected background events per bin for N_b = 1
     layout: Layout  # the signal's event record: its rate dependences and phi's lifetime rule
+    _hists: dict[tuple[float, float], NDArray] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._response_t = self.response.T.tocsr()  # bins x events: a row-major product per histogram
@@ -72,8 +74,8 @@ class PointAnalysis:
         rng: np.random.Generator | None = None,
     ) -> PointAnalysis:
         """Reduce a reconstructed signal and background sample to their response matrices (the expected
-        histograms after the detector's resolution, :meth:`Reconstructed.response`; ``rng`` serves the
-        reference method's sqrt(|v|) copies)."""
+        histograms after the detector's resolution, :meth:`Reconstructed.response`; ``rng`` is passed on,
+        it serves only the copy method, not the default)."""
         m = model.m_Ap
         obs = observable(signal.channel, m, sqrt_s)
         (lo_s, hi_s), (lo_b, hi_b) = signal.smeared_range(obs), background.smeared_range(obs)
@@ -119,8 +121,15 @@ class PointAnalysis:
         )
 
     def signal_hist(self, eps: float, theta: float) -> NDArray:
-        """Expected signal events per bin at (eps, theta)."""
-        return self._response_t @ self.event_yields(eps, theta)
+        """Expected signal events per bin at (eps, theta) (remembered: the theta regions of every N_b
+        evaluate the same theta grid; a read-only array)."""
+        key = (float(eps), float(theta))
+        hist = self._hists.get(key)
+        if hist is None:
+            hist = self._response_t @ self.event_yields(eps, theta)
+            hist.flags.writeable = False
+            self._hists[key] = hist
+        return hist
 
     def signal_before(self, eps: float, theta: float) -> float:
         """Expected signal events after the displacement weight, before the window (all bins)."""

@@ -32,6 +32,7 @@ from darkstrahl.gen.sampler import SamplerSettings
 from darkstrahl.gen.signal_process import GenerationCuts, SignalProcess
 
 from .point_histograms import PointAnalysis
+from .warmup import warm_up, warm_workers
 
 if TYPE_CHECKING:
     from .checkpoint import Checkpoint
@@ -259,7 +260,8 @@ def run_scan(
 ) -> list[PointResult]:
     """Run every task (serially, on ``executor``, or on a local process pool of ``workers``); results in the
     order of ``keys``. With a ``checkpoint``, tasks with a valid stored result are skipped and every finished
-    task is stored at once (a killed scan loses only the tasks in flight)."""
+    task is stored at once (a killed scan loses only the tasks in flight). Before the tasks fan out to
+    processes, the numba kernels are compiled once (:mod:`darkstrahl.analysis.warmup`)."""
     keys = list(keys)
     results: dict[str, PointResult] = {}
     todo = []
@@ -283,8 +285,11 @@ def run_scan(
         for k in todo:
             finished(run_point(k, settings))
     elif todo:
+        warm_up(todo, settings)  # compile once here: workers inherit or load the kernels
         own = executor is None
         pool = executor or ProcessPoolExecutor(max_workers=workers)
+        if not own:
+            warm_workers(pool, todo, settings)
         try:
             futures = [pool.submit(_run, (k, settings)) for k in todo]
             for fut in as_completed(futures):

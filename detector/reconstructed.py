@@ -23,11 +23,12 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
+from darkstrahl.errors import ParameterError
 from darkstrahl.gen.layout import Layout
 
 from .regions import REGIONS, Region, decay_probability, reweight_factor
 from .resolution import ecl_relative_resolution, smear_positive
-from .response import SqrtV, gaussian_response, sqrt_v_copies_response
+from .response import SqrtV, gaussian_response, sqrt_v_copies_response, sqrt_v_response
 
 
 @dataclass
@@ -129,19 +130,29 @@ class Reconstructed:
 
     # ------------------------------------------------------------------ expected histograms
     def response(
-        self, edges: NDArray, observable: str | SqrtV, rng: np.random.Generator | None = None
+        self,
+        edges: NDArray,
+        observable: str | SqrtV,
+        rng: np.random.Generator | None = None,
+        method: str = "quadrature",
     ) -> sparse.csr_matrix:
         """R (events x bins): the expected fraction of each event in each bin of ``observable`` after the
         resolution: ``"m_chichi"`` or a :class:`~darkstrahl.detector.response.SqrtV`. The reference mode
-        is analytic for m_chichi and uses ``n_copies`` copies (from ``rng``) for sqrt(|v|); the other modes
-        bin the record's own copies."""
+        is analytic for m_chichi; for sqrt(|v|) it is the deterministic quadrature (``method="quadrature"``,
+        the limit of infinitely many copies) or the reference method's ``n_copies`` copies drawn from
+        ``rng`` (``method="copies"``, the check of the quadrature); the other modes bin the record's own
+        copies."""
         if self.resolution == "reference":
             m = self.m_chichi_true
             if observable == "m_chichi":
                 return gaussian_response(m, m * ecl_relative_resolution(m), edges)
             assert isinstance(observable, SqrtV)
+            if method == "quadrature":
+                return sqrt_v_response(self.e_gamma_true, m, observable.m_Ap, observable.e_bar, edges)
+            if method != "copies":
+                raise ParameterError("method", "must be 'quadrature' or 'copies'", method)
             if rng is None:
-                raise ValueError("the reference sqrt(|v|) response needs a random generator")
+                raise ParameterError("rng", "the copies of the sqrt(|v|) response need a generator", rng)
             return sqrt_v_copies_response(
                 self.e_gamma_true, m, observable.m_Ap, observable.e_bar, edges, self.n_copies, rng
             )
