@@ -168,7 +168,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
         # process ap_hp_mumu (next_wave.md 1.1, gen/ap_hp_model.py); q_Phi and eps above apply to it too
         "m_hp": Key(
-            float, None, "ap_hp_mumu: invisible dark Higgs h' mass (< m_Ap); idm: dark Higgs mass m_h'", "GeV", _positive
+            float,
+            None,
+            "ap_hp_mumu: invisible dark Higgs h' mass (< m_Ap); idm: dark Higgs mass m_h'",
+            "GeV",
+            _positive,
         ),
         "alpha_D": Key(
             float,
