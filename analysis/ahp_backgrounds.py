@@ -3,7 +3,7 @@
 and :mod:`darkstrahl.gen.sm_twophoton`, weighted in fb per event (sum = the sample's cross section):
 
 * ``mumu_gamma``: e+e- -> mu+ mu- gamma in the matrix-element region of the ISR matching (photon energy
-  > omega_min, > theta_c from both beams; :class:`~darkstrahl.gen.sm_mumu.MuMuGammaPhaseSpace`, exact
+  > omega_min, > theta_c from both beams; :class:`~darkstrahl.gen.sm_mumu_matching.MuMuGammaPhaseSpace`, exact
   O(alpha) |M|^2 with ISR, FSR and interference). The photon becomes an ECL cluster if it is inside an ECL
   region (not a gap) above the acceptance threshold; otherwise it escapes. The non-radiative and
   collinear-ISR parts are not included: their dimuon is back to back in the transverse plane up to the
@@ -25,7 +25,8 @@ from darkstrahl.detector.acceptance import Acceptance
 from darkstrahl.detector.beams import Beams, transform
 from darkstrahl.errors import ParameterError
 from darkstrahl.gen.constants import GEV2_TO_FB
-from darkstrahl.gen.sm_mumu import MuMuGammaPhaseSpace, RadiativeMatching, mumugamma_msq
+from darkstrahl.gen.sm_mumu import mumugamma_msq
+from darkstrahl.gen.sm_mumu_matching import MuMuGammaPhaseSpace, RadiativeMatching
 from darkstrahl.gen.sm_tau import MU_M, MU_P, sample_tau_pair
 from darkstrahl.gen.sm_twophoton import EPASettings, sample_epa
 

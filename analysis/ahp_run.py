@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +57,12 @@ def settings_from_card(card: Any) -> AhpScanSettings:
     )
 
 
-def run_ahp_command(card: Any, args: argparse.Namespace) -> int:
-    """The scan of an ``ahp`` card (module docstring); returns the exit code."""
+def run_ahp_command(
+    card: Any, args: argparse.Namespace, claim: Callable[[Any, argparse.Namespace], Any]
+) -> int:
+    """The scan of an ``ahp`` card (module docstring); returns the exit code. ``claim(card, args)`` takes the
+    output directory ``-o`` for this card (:class:`~darkstrahl.analysis.scan_dir.ScanDirectory`, refusing
+    another card's scan there unless ``--force``)."""
     from darkstrahl import __version__
     from darkstrahl.progress import ProgressBar
     from darkstrahl.runcard import build
@@ -71,10 +76,8 @@ def run_ahp_command(card: Any, args: argparse.Namespace) -> int:
         from darkstrahl.cli import print_job_script
 
         return print_job_script(sched)
-    if args.output is None:
-        raise CardError("-o: the scan needs an output directory")
-    outdir = Path(args.output)
-    outdir.mkdir(parents=True, exist_ok=True)
+    scan_dir = claim(card, args)
+    outdir = Path(scan_dir.directory)
     tasks = outdir / "tasks"
     tasks.mkdir(exist_ok=True)
     digest = build.scan_hash(card)
@@ -117,6 +120,7 @@ def run_ahp_command(card: Any, args: argparse.Namespace) -> int:
         "status": {r["task"]: r["status"] for r in results},
     }
     files.append(write_json_record(outdir, record))
+    scan_dir.finish(files)
     print(format_cutflow_rows(bkg["cutflow"]))
     print(f"ahp scan: {n} points in {wall:.1f} s on {where}; wrote {len(files)} files to {outdir}")
     return 0

@@ -21,7 +21,7 @@ the scan only when the card asks for it (``ahp.signal_source = "synthetic"``). N
   azimuth uniform. The off-diagonal spin-density terms of the full |M|^2 (azimuthal correlations) are not
   modelled: the A' angle and C_eta distributions are right, but the muon polar angles are not (at (6.5, 2.7)
   GeV <cos^2 theta_mu-> = 0.333 here against 0.391 from the generator, so cut 3 passes 48 % instead of 41 %;
-  docs/validation_ahpana.md section 7). Use it for tests and plumbing only, not for numbers;
+  docs/validation.md section 15.7). Use it for tests and plumbing only, not for numbers;
 * ISR (optional): omx1, omx2 per beam from :func:`darkstrahl.gen.isr.sample_beam` (weight f/g), hard system
   at s_hat = x1 x2 s boosted along z with rapidity y = ln(x1/x2)/2; events with s_hat below threshold
   have zero weight and are dropped.

@@ -2,7 +2,7 @@
 card -> :class:`~darkstrahl.analysis.idm_scan.IdmScanSettings`, resumable task execution, CSV tables, plots
 and the JSON record.
 
-Checkpoints: DIR/idm_tasks/<label>.json per finished task, written atomically (darkstrahl/files.py) with the
+Checkpoints: DIR/tasks/<label>.json per finished task, written atomically (darkstrahl/files.py) with the
 card hash (analysis/checkpoint.card_hash) and a SHA-256 of the payload; a rerun skips every valid file.
 
 Outputs in DIR: ``idm_resolution.csv`` (DSCB parameters per m_h' and final state), ``idm_efficiency.csv``
@@ -95,7 +95,7 @@ class TaskStore:
     """Checkpoint files of the iDM tasks (module docstring)."""
 
     def __init__(self, outdir: Path, digest: str) -> None:
-        self.directory = Path(outdir) / "idm_tasks"
+        self.directory = Path(outdir) / "tasks"
         self.directory.mkdir(parents=True, exist_ok=True)
         self.digest = digest
 
@@ -194,7 +194,9 @@ def write_outputs(outdir: Path, results: list[dict[str, Any]], settings: IdmScan
     return files
 
 
-def run_idm_scan_cli(card: Any, outdir: Path, executor_cm: Any | None, progress_cls: Any) -> int:
+def run_idm_scan_cli(
+    card: Any, outdir: Path, executor_cm: Any | None, progress_cls: Any, scan_dir: Any | None = None
+) -> int:
     """Body of ``darkstrahl scan`` for an iDM card: run, write, report (see :func:`run_idm_tasks`)."""
     from darkstrahl import __version__
 
@@ -228,5 +230,7 @@ def run_idm_scan_cli(card: Any, outdir: Path, executor_cm: Any | None, progress_
         "sigma_fb": {r["label"]: r.get("sigma_fb", math.nan) for r in results},
     }
     files.append(write_record(outdir, record))
+    if scan_dir is not None:  # darkstrahl.analysis.scan_dir.ScanDirectory: remember what this scan wrote
+        scan_dir.finish(files)
     print(f"idm scan: {len(labels)} tasks in {wall:.1f} s on {where}; wrote {len(files)} files to {outdir}")
     return 0

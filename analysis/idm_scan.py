@@ -2,7 +2,7 @@
 ``[idm_analysis]``, run by ``darkstrahl scan CARD -o DIR`` when ``analysis.kind = "idm"``.
 
 Tasks (independent, seeded by ``SeedSequence(seed, spawn_key=(crc32(label),))``, checkpointed one JSON file
-each in DIR/idm_tasks/ with the card hash, so a killed scan resumes):
+each in DIR/tasks/ with the card hash, so a killed scan resumes):
 
 * ``hp:<m_h'>``: for the benchmark family (m_chi1, m_A' = ap_ratio m_chi1, Delta m = delta_ratio m_chi1,
   alpha_D, eps) and every h' final state: one sample (:mod:`.idm_sample`), the DSCB fit of the selected

@@ -1,4 +1,4 @@
-"""Validation numbers of the iDM displaced-vertex analysis (issue 16 part 5; docs/validation_idmana.md).
+"""Validation numbers of the iDM displaced-vertex analysis (issue 16 part 5; docs/validation.md section 17).
 
 At the seed-002 Fig. 3 family (m_chi1 = 2.5 GeV, m_A' = 7.5 GeV, Delta m = 1 GeV, alpha_D = 0.1,
 eps = 1.5e-3), matrix-element samples with ISR (gen/idm_process.py) and the selection of

@@ -1,4 +1,4 @@
-"""ISR numbers for docs/validation_isr.md: sigma_ISR/sigma_Born tables, sampler spreads and speed.
+"""ISR numbers for docs/validation.md section 9: sigma_ISR/sigma_Born tables, sampler spreads and speed.
 
 Deterministic quadrature (gen/isr.py) for e+e- -> mu mu (s' > 0.01 s) and e+e- -> A' phi at benchmark B1
 (sqrt(s) = 10.58 GeV, m_A' = 1.2, 3, 6, 8, 9 GeV), both ISR exponents (alpha(0), alpha_Gmu); Monte Carlo

@@ -10,22 +10,27 @@ deleting the partial output file. Output paths and free disk space are checked b
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from darkstrahl import __version__
 from darkstrahl.errors import CardError, DarkstrahlError
 from darkstrahl.gen.event_stream import Generator
 from darkstrahl.progress import ProgressBar
-from darkstrahl.runcard import Card, build, builtin_cards, explain, load_card
-from darkstrahl.signals import EXIT_SIGINT, EXIT_SIGTERM, Terminated, terminate_as_interrupt
+from darkstrahl.runcard import Card, build, builtin_cards, explain, guards, load_card
+from darkstrahl.signals import EXIT_SIGINT, EXIT_SIGPIPE, EXIT_SIGTERM, Terminated, terminate_as_interrupt
+
+if TYPE_CHECKING:
+    from darkstrahl.analysis.scan_dir import ScanDirectory
 
 
 def _load(args: argparse.Namespace) -> Card:
     """The card of ``args`` with its overrides, checked by the physics guards (runcard/guards.py)."""
-    from darkstrahl.runcard import guards
 
     card = load_card(args.card, args.overrides)
     guards.check(card)
@@ -49,6 +54,13 @@ def _cmd_info(args: argparse.Namespace) -> int:
     from darkstrahl.info import format_summary, summary
 
     card = _load(args)
+    kind = guards.family(card)
+    if kind in ("sm", "analysis"):
+        hint = "'darkstrahl xsec' gives its cross section" if kind == "sm" else "'darkstrahl scan' runs it"
+        raise CardError(
+            f"info: {card.source} has no dark-sector point to summarize (process "
+            f"{card['process']['name']!r}, analysis.kind {card['analysis']['kind']!r}); {hint}"
+        )
     if card["model"]["kind"] == "idm":
         from darkstrahl.idm_info import format_idm_summary, idm_card_summary
 
@@ -163,7 +175,6 @@ def print_job_script(sched: object) -> int:
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
-    import os
     import time
 
     from darkstrahl import __version__ as version
@@ -174,7 +185,6 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     from darkstrahl.analysis.scan import run_scan
     from darkstrahl.analysis.scan_dir import ScanDirectory
     from darkstrahl.preflight import check_scan_dir
-    from darkstrahl.runcard import guards
 
     card = _load(args)
     if args.workers is not None and args.workers < 0:
@@ -182,7 +192,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     if card["analysis"]["kind"] == "ahp":  # the A'h' search (issue 15)
         from darkstrahl.analysis.ahp_run import run_ahp_command
 
-        return run_ahp_command(card, args)
+        return run_ahp_command(card, args, _claim_scan_dir)
     if card["analysis"]["kind"] == "idm":  # issue 16 part 5: the iDM displaced-vertex analysis
         return _cmd_idm_scan(card, args)
     guards.check_scan(card)
@@ -284,18 +294,34 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _cmd_idm_scan(card: Card, args: argparse.Namespace) -> int:
-    import os
-
     from darkstrahl.analysis.executors import make_executor
-    from darkstrahl.analysis.idm_run import run_idm_scan_cli
+    from darkstrahl.analysis.idm_run import run_idm_scan_cli, settings_from_card
+
+    settings_from_card(card)  # bad [idm_analysis] values are refused before the output directory is touched
+
+    sched = build.scheduler(card, address=args.scheduler, workers=args.workers)
+    if args.job_script:
+        return print_job_script(sched)
+    scan_dir = _claim_scan_dir(card, args)
+    local_serial = sched.kind == "local" and (sched.workers or os.cpu_count() or 1) <= 1
+    executor = None if local_serial else make_executor(sched)
+    return run_idm_scan_cli(card, scan_dir.directory, executor, ProgressBar, scan_dir)
+
+
+def _claim_scan_dir(card: Card, args: argparse.Namespace) -> ScanDirectory:
+    """The output directory ``-o`` of a scan, claimed for this card (issue 12 item 5): another card's scan
+    there is refused unless ``--force``; notes (deleted files, orphans removed) go to stderr."""
+    from darkstrahl.analysis.scan_dir import ScanDirectory
+    from darkstrahl.preflight import check_scan_dir
 
     if args.output is None:
         raise CardError("-o: the scan needs an output directory")
     outdir = Path(args.output)
-    outdir.mkdir(parents=True, exist_ok=True)
-    sched = build.scheduler(card, address=args.scheduler, workers=args.workers)
-    local_serial = sched.kind == "local" and (sched.workers or os.cpu_count() or 1) <= 1
-    return run_idm_scan_cli(card, outdir, None if local_serial else make_executor(sched), ProgressBar)
+    check_scan_dir(outdir)
+    scan_dir = ScanDirectory(outdir, build.scan_hash(card), card.source)
+    for note in scan_dir.claim(force=args.force):
+        print(f"darkstrahl: {note}", file=sys.stderr)
+    return scan_dir
 
 
 def _cmd_cards(args: argparse.Namespace) -> int:
@@ -397,21 +423,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DarkstrahlError as exc:
         print(f"darkstrahl: error: {_one_line(str(exc))}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (darkstrahl info b1 | head): stop quietly
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the interpreter flushes stdout at exit
+        return EXIT_SIGPIPE
     except OSError as exc:  # the file system or the network refused (after the pre-flight checks)
         where = f": {exc.filename!r}" if exc.filename else ""
         print(f"darkstrahl: error: {exc.strerror or _one_line(str(exc))}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
-        note = ""
-        if args.command == "scan":
-            note = " (finished scan tasks are kept: run the same command to resume)"
-        what, code = (
-            ("terminated (SIGTERM)", EXIT_SIGTERM)
-            if isinstance(exc, Terminated)
-            else ("interrupted", EXIT_SIGINT)
-        )
-        print(f"darkstrahl: {what}{note}; no partial output file is left", file=sys.stderr)
-        return code
+        return _interrupted(args, exc)
+    except SystemError as exc:  # a signal caught inside a numba kernel comes back as a SystemError
+        cause = _interrupt_cause(exc)
+        if cause is None:
+            raise
+        return _interrupted(args, cause)
+
+
+def _interrupt_cause(exc: BaseException) -> KeyboardInterrupt | None:
+    """The KeyboardInterrupt (Ctrl-C or :class:`Terminated`) in the cause chain of ``exc``, if any."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return None
+
+
+def _interrupted(args: argparse.Namespace, exc: KeyboardInterrupt) -> int:
+    """One line for an interrupted command; the exit code 130 (SIGINT) or 143 (SIGTERM)."""
+    note = ""
+    if args.command == "scan":
+        note = " (finished scan tasks are kept: run the same command to resume)"
+    what, code = (
+        ("terminated (SIGTERM)", EXIT_SIGTERM)
+        if isinstance(exc, Terminated)
+        else ("interrupted", EXIT_SIGINT)
+    )
+    print(f"darkstrahl: {what}{note}; no partial output file is left", file=sys.stderr)
+    return code
 
 
 def _one_line(text: str) -> str:

@@ -7,7 +7,7 @@ free disk space. Orphaned temporary files of a killed earlier run writing to the
 (:func:`darkstrahl.files.remove_orphans`) and reported.
 
 File-size estimate: an LHE or HepMC3 event is a header plus one line per particle. Measured on B1 ``phi`` and
-``gamma_phi`` files (docs/validation_guards.md): 180-210 bytes per particle line and < 300 bytes of event
+``gamma_phi`` files (docs/validation.md section 12): 180-210 bytes per particle line and < 300 bytes of event
 header for both formats; gzip (level 1) shrinks the text to 40-45 %. The estimate uses 220 bytes per particle
 and 400 per header, and 0.5 for gzip, so it is an upper bound within ~30 %.
 """

@@ -20,6 +20,7 @@ from types import FrameType
 
 EXIT_SIGTERM = 128 + signal.SIGTERM  #: shell convention: 128 + signal number
 EXIT_SIGINT = 128 + signal.SIGINT
+EXIT_SIGPIPE = 128 + 13  #: the reader of stdout went away (SIGPIPE is 13 on every POSIX system)
 
 
 class Terminated(KeyboardInterrupt):

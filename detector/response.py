@@ -20,7 +20,7 @@ ECL relative resolution s. A scan needs only the expected histogram of each even
   (x -> 1 - (1 - x)^2). The roles of a and b are swapped per event so that the analytic variable is the one
   with the larger relative spread (sigma / sqrt(mu^2 + sigma^2)): the outer integrand then varies on the
   scale of the outer Gaussian or slower. Against 40 / 64 nodes: every entry within 1e-3, histograms within
-  2e-6 of their total (tests; docs/validation_speed.md), far below the copies' MC error;
+  2e-6 of their total (tests; docs/validation.md section 18), far below the copies' MC error;
 * the reference method itself, N copies per event (:func:`sqrt_v_copies_response`, drawn with
   numpy.random.Generator in chunks and binned by a small numba kernel that emits the CSR matrix directly):
   kept as the check of the quadrature (equal within the copies' Monte Carlo error, tests).

@@ -192,7 +192,7 @@ class ApHpModel:
         Gamma(A' -> h' V*) of :func:`darkstrahl.gen.widths.vector_to_scalar_vector` with g_hVV, Gamma_SM(q)
         the eps_em^2-scaled SM width of a vector of mass q (:func:`~darkstrahl.gen.widths.ap_sm_width_eps1`),
         D(q^2) = q^2 - m_A'^2 + i m_A' Gamma_SM(m_A') (the structure of reference.md 2.3). O(alpha_D/pi):
-        0.1-8 % of Gamma_SM at alpha_D = 0.1, growing as m_h' -> 0 (docs/validation_aphp.md)."""
+        0.1-8 % of Gamma_SM at alpha_D = 0.1, growing as m_h' -> 0 (docs/validation.md section 14)."""
         m, mh = self.m_Ap, self.m_hp
         gam = sum(float(v[0]) for v in ap_sm_width_eps1(m).values()) * self.eps_em**2
         lo, hi = 4.0 * M_E**2, (m - mh) ** 2

@@ -296,7 +296,7 @@ class IsrSampler:
 
       At fixed tau most of int dy f(x1) f(x2) comes from the edges |y| -> Y where one beam is soft
       (f ~ omx^(beta/2-1)); a uniform y misses them, so only ``"power"`` reduces the variance at a
-      threshold peak (docs/validation_isr.md: per-event spread 2.6 instead of 107 for a peak of width 1e-4).
+      threshold peak (docs/validation.md section 9: spread 2.6 instead of 107 for a peak of width 1e-4).
 
     The weight is evaluated as (f1/g_A1)(f2/g_A2) / [(1 - a) + a g_B/g_A] with g_B/g_A -> 0 as omx -> 0, so it
     is finite for all uniforms in [0, 1], including omx = 0 (tau_min > 0 keeps x >= tau_min away from the ln x

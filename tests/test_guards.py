@@ -234,3 +234,46 @@ def test_scan_directory_ownership(tmp_path: Path) -> None:
     notes = ScanDirectory(tmp_path, "bbb", "card b").claim(force=True)
     assert len(notes) == 1 and "deleted 1 result files" in notes[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([MARKER, "mine.txt"])  # old tasks/ gone
+
+
+@pytest.mark.parametrize(
+    ("card", "expected"),
+    [
+        ("b1", "dark_higgs"),
+        ("ahp_mumu", "ap_hp"),
+        ("idm", "idm"),
+        ("bkg_mumu", "sm"),
+        ("bkg_twophoton", "sm"),
+        ("ahp_scan", "analysis"),
+        ("idm_scan", "analysis"),
+    ],
+)
+def test_guard_family_of_every_kind_of_card(card: str, expected: str) -> None:
+    """Each built-in card gets the guards of its model, and all of them pass on it."""
+    c = load_card(card)
+    assert guards.family(c) == expected
+    guards.check(c)
+
+
+def test_eps_guard_applies_to_the_new_dark_models() -> None:
+    for card in ("ahp_mumu", "idm"):
+        with pytest.raises(ParameterError, match="model.eps"):
+            guards.check(load_card(card, ["model.eps=0.5"]))
+
+
+def test_info_refuses_cards_without_a_dark_point(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["info", "bkg_mumu"]) == 2
+    assert "darkstrahl xsec" in capsys.readouterr().err
+    assert main(["info", "idm_scan"]) == 2
+    assert "darkstrahl scan" in capsys.readouterr().err
+
+
+def test_interrupt_wrapped_by_numba_is_an_interrupt() -> None:
+    """A SIGTERM caught inside a numba kernel surfaces as SystemError with the Terminated as its cause."""
+    from darkstrahl.cli import _interrupt_cause
+    from darkstrahl.signals import Terminated
+
+    wrapped = SystemError("returned a result with an exception set")
+    wrapped.__cause__ = Terminated()
+    assert isinstance(_interrupt_cause(wrapped), Terminated)
+    assert _interrupt_cause(SystemError("other")) is None

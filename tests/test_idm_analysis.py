@@ -276,7 +276,7 @@ def test_tiny_scan_end_to_end_and_resume(tmp_path, capsys):
         "scan.json",
     ]
     first = {n: (tmp_path / n).read_bytes() for n in names}
-    assert len(list((tmp_path / "idm_tasks").glob("*.json"))) == 2
+    assert len(list((tmp_path / "tasks").glob("*.json"))) == 2
     assert main(args) == 0
     for n in names[:5]:
         assert (tmp_path / n).read_bytes() == first[n], n

@@ -192,7 +192,7 @@ def test_higgsstrahlung_against_tensor_contraction_and_spec_closed_form() -> Non
     internal propagator, which survives because the chi1 chi2 current is not conserved for m1 != m2).
     The spec's closed form drops that part: exact for m1 = m2 (tested with an equal-mass point through
     the raw function), and low by the longitudinal term otherwise (size recorded in
-    docs/validation_idmgen.md)."""
+    docs/validation.md section 16)."""
     proc = IdmProcess(fig3(), SQRT_S)
     p, _ = points(proc, 500, 21, 0)
     code = ee_hp_chi1chi2_msq(p, **couplings(proc, "a"))
@@ -295,7 +295,7 @@ def test_isr_cross_section_against_spec_table(m_hp: float, table: float) -> None
     sqrt(s_hat) > m_A' + m_h' where the 2 -> 2 picture applies, agrees within 1 % (table rounding 0.2 %,
     O(Gamma/m) off-shell terms 0.1 %, MC error < 0.3 %; measured 369.2 and 293.5 fb). Below that threshold the
     radiative return to the A' pole followed by A' -> chi1 chi2 h' adds a physical contribution that the
-    2 -> 2 table does not have (docs/validation_idmgen.md)."""
+    2 -> 2 table does not have (docs/validation.md section 16)."""
     from darkstrahl.gen.event_stream import RunSettings
     from darkstrahl.gen.generator import EventGenerator
     from darkstrahl.gen.isr_process import IsrSettings

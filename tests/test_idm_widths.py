@@ -223,7 +223,7 @@ def test_three_body_tends_to_factorised_form_for_small_splitting() -> None:
     small = IdmModel(m_hp=0.5, m_Ap=6.0, m_chi1=2.0, delta_m=2e-4, theta=1e-4, eps=1e-3, alpha_D=0.3)
     ap = I.idm_ap_widths(small)
     assert ap.chi1chi2hp == pytest.approx(_three_body_factorised_a(small, ap.total), rel=1e-6)
-    # at the Fig. 3 point they change the width by -2.6e-4 of itself (measured; docs/validation_idm.md)
+    # at the Fig. 3 point they change the width by -2.6e-4 of itself (measured; docs/validation.md section 11)
     m = fig3()
     ap = I.idm_ap_widths(m)
     ratio = ap.chi1chi2hp / _three_body_factorised_a(m, ap.total)

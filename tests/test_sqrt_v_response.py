@@ -84,7 +84,7 @@ def test_direct_sampling() -> None:
 
 def test_default_nodes_against_many_nodes() -> None:
     """The default rule against 40 Gauss-Hermite / 64 Gauss-Legendre nodes: every entry within 1e-3, the
-    summed histogram within 2e-5 of its total (docs/validation_speed.md)."""
+    summed histogram within 2e-5 of its total (docs/validation.md section 18)."""
     mu_a, s_a, mu_b, s_b = _events(5000, np.random.default_rng(6))
     r = sqrt_abs_product_response(mu_a, s_a, mu_b, s_b, EDGES).toarray()
     ref = sqrt_abs_product_response(mu_a, s_a, mu_b, s_b, EDGES, tiers=((np.inf, 40),), n_split=64).toarray()

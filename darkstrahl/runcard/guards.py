@@ -39,8 +39,21 @@ SQRT_S_MAX = 20.0  #: GeV
 PDG_FIRST_FREE = 51  #: PDG MC numbering: 51-60 generic BSM states
 
 
-def check_couplings(card: Card) -> None:
-    """eps and the dark couplings (module docstring)."""
+def family(card: Card) -> str:
+    """Which guards apply: ``"analysis"`` (an A'h' or iDM scan card, whose samples are built from its own
+    section), ``"sm"`` (no dark model: the SM background processes), ``"idm"``, ``"ap_hp"`` (the A'h' process)
+    or ``"dark_higgs"`` (the phi model of physics.md: every guard)."""
+    if card["analysis"]["kind"] != "reference":
+        return "analysis"
+    if card["model"]["kind"] == "idm":
+        return "idm"
+    if card["model"]["m_Ap"] is None:
+        return "sm"
+    return "ap_hp" if card["process"]["name"] == "ap_hp_mumu" else "dark_higgs"
+
+
+def check_eps(card: Card) -> None:
+    """The kinetic mixing (module docstring), for every dark-sector model."""
     m = card["model"]
     eps = m["eps"]
     if eps >= EPS_HARD_MAX:
@@ -52,6 +65,12 @@ def check_couplings(card: Card) -> None:
             "set model.general = true to allow it",
             eps,
         )
+
+
+def check_couplings(card: Card) -> None:
+    """eps and the dark couplings g_chi, q_Phi g' of the phi model (module docstring)."""
+    check_eps(card)
+    m = card["model"]
     g_dark = m["g_chi"] / m["q_chi"]
     for name, value in (
         ("model.g_chi", m["g_chi"]),
@@ -149,8 +168,13 @@ def check_scan(card: Card) -> None:
 
 
 def check(card: Card) -> None:
-    """Every guard of this module; raises the first violation."""
-    check_couplings(card)
+    """The guards of this module that apply to the card's :func:`family`; raises the first violation. The
+    A'h' and iDM models check their own couplings and hierarchies when built (``ApHpModel``, ``IdmModel``)."""
+    kind = family(card)
     check_energy(card)
     check_pdg_ids(card)
-    check_widths(card)
+    if kind in ("idm", "ap_hp"):
+        check_eps(card)
+    elif kind == "dark_higgs":
+        check_couplings(card)
+        check_widths(card)
