@@ -73,7 +73,7 @@ def run_ahp_command(
     workers = args.workers if args.workers is not None else card["ahp"]["workers"]
     sched = build.scheduler(card, address=args.scheduler, workers=workers)
     if args.job_script:
-        from darkstrahl.cli import print_job_script
+        from darkstrahl.scan_command import print_job_script
 
         return print_job_script(sched)
     scan_dir = claim(card, args)

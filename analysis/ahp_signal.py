@@ -9,7 +9,7 @@ Rate at unit coupling (eps^2 alpha_D = 1, q_S = 1), BPR (arXiv:0903.0363) as wri
 in fb, times BR(A' -> mu mu) = Gamma_mumu / Gamma_SM (DarkCast R ratio, no dark decays [S000]), both from
 the generator's model :class:`darkstrahl.gen.ap_hp_model.ApHpModel` at unit coupling (not re-derived here).
 "Born" is this formula at the nominal s; "ISR-dressed" is its convolution
-with the collinear structure functions (:func:`darkstrahl.gen.isr.sigma_isr_structure_function`,
+with the collinear structure functions (:func:`darkstrahl.gen.isr_convolution.sigma_isr_structure_function`,
 next_wave.md 3.1).
 
 Synthetic sample (:func:`synthetic_signal`): a stand-in for the ``ap_hp_mumu`` generator (issue 14), used by
@@ -41,7 +41,8 @@ from darkstrahl.errors import ParameterError
 from darkstrahl.gen.ap_hp_model import ApHpModel, longitudinal_fraction
 from darkstrahl.gen.constants import GEV2_TO_FB, M_MU
 from darkstrahl.gen.crosssections import sigma_ee_to_vh_GeV2
-from darkstrahl.gen.isr import beta_isr, rapidity, sample_beam, sigma_isr_structure_function
+from darkstrahl.gen.isr import beta_isr, rapidity, sample_beam
+from darkstrahl.gen.isr_convolution import sigma_isr_structure_function
 from darkstrahl.gen.isr_process import boost_z
 from darkstrahl.gen.kinematics import boost_many, two_body_momentum
 

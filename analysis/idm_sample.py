@@ -35,8 +35,9 @@ from numpy.typing import NDArray
 from darkstrahl.detector.beams import Beams, transform
 from darkstrahl.errors import ParameterError
 from darkstrahl.gen.constants import M_E, M_K_CHARGED, M_MU, M_PI_CHARGED
+from darkstrahl.gen.idm_chi2_widths import chi2_dgamma_dq2, idm_chi2_widths
 from darkstrahl.gen.idm_model import IdmModel
-from darkstrahl.gen.idm_widths import chi2_dgamma_dq2, idm_chi2_widths, sigma_hp_chi1chi2_nwa_fb
+from darkstrahl.gen.idm_widths import sigma_hp_chi1chi2_nwa_fb
 from darkstrahl.gen.kinematics import boost_many, two_body_momentum
 
 #: Slot names of the iDM event record (shared with the generator branch ``idmgen``).
@@ -194,7 +195,7 @@ def _pstar(M: NDArray, m1: NDArray, m2: NDArray) -> NDArray:
 
 def sample_q2(model: IdmModel, n: int, rng: np.random.Generator, n_grid: int = 4000) -> NDArray:
     """q^2 = m(e+e-)^2 [GeV^2] of chi2 -> chi1 e+e- drawn from the exact dGamma/dq^2 of next_wave.md 2.2
-    (gen/idm_widths.chi2_dgamma_dq2) by the inverse CDF on a logarithmic grid in q^2 from (2 m_e)^2 to
+    (gen/idm_chi2_widths.chi2_dgamma_dq2) by the inverse CDF on a logarithmic grid in q^2 from (2 m_e)^2 to
     Delta m^2 (trapezoidal CDF; grid of ``n_grid`` points)."""
     lo, hi = (2.0 * M_E) ** 2 * (1 + 1e-9), model.delta_m**2 * (1 - 1e-9)
     q2 = np.geomspace(lo, hi, n_grid)

@@ -27,8 +27,9 @@ from typing import Any
 import numpy as np
 
 from darkstrahl.gen.constants import M_K_CHARGED, M_MU, M_PI_CHARGED
+from darkstrahl.gen.idm_chi2_widths import ctau_chi2_mm, idm_chi2_widths
 from darkstrahl.gen.idm_model import IdmModel
-from darkstrahl.gen.idm_widths import ctau_chi2_mm, ctau_hp_mm, hp_widths, idm_chi2_widths
+from darkstrahl.gen.idm_widths import ctau_hp_mm, hp_widths
 
 from .idm_limits import BR_KEY, ChannelInput, channel_limit, combined_limit, expected_counts, scan_exclusion
 from .idm_mass import Resolution, Window, fit_dscb, mass_windows, window_at, window_fraction

@@ -20,8 +20,8 @@ import numpy as np
 
 from darkstrahl.analysis.idm_sample import generator_sample, stand_in_sample
 from darkstrahl.analysis.idm_selection import cutflow_table, select
+from darkstrahl.gen.idm_chi2_widths import ctau_chi2_mm
 from darkstrahl.gen.idm_model import IdmModel
-from darkstrahl.gen.idm_widths import ctau_chi2_mm
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from darkstrahl.gen import isr
+from darkstrahl.gen import isr, isr_convolution, isr_sampler
 from darkstrahl.gen.crosssections import sigma_nwa_fb
 from darkstrahl.gen.model import DarkModel
 
@@ -23,8 +23,8 @@ S = 10.58**2
 def ratios(sigma_hat, tau_min: float, scheme: str) -> tuple[float, float]:
     alpha = isr.ISR_ALPHA_SCHEMES[scheme]
     born = sigma_hat(S)
-    sf = isr.sigma_isr_structure_function(sigma_hat, S, tau_min, alpha=alpha) / born
-    kf = isr.sigma_isr_kuraev_fadin(sigma_hat, S, 1.0 - tau_min, alpha=alpha) / born
+    sf = isr_convolution.sigma_isr_structure_function(sigma_hat, S, tau_min, alpha=alpha) / born
+    kf = isr_convolution.sigma_isr_kuraev_fadin(sigma_hat, S, 1.0 - tau_min, alpha=alpha) / born
     return sf, kf
 
 
@@ -60,7 +60,7 @@ def main() -> None:
         def g(tau: float, d: float = d) -> float:
             return d / (tau - 0.8 + d) ** 2
 
-        ref = isr.sigma_isr_structure_function(lambda sh, g=g: g(sh / S), S, 0.8)
+        ref = isr_convolution.sigma_isr_structure_function(lambda sh, g=g: g(sh / S), S, 0.8)
         cells = []
         for rapidity_map, fraction in [
             ("power", 0.0),
@@ -69,7 +69,7 @@ def main() -> None:
             ("power", 0.8),
             ("uniform", 0.5),
         ]:
-            points = isr.IsrSampler(beta, 0.8, fraction, 1e-4, rapidity_map).sample(u)
+            points = isr_sampler.IsrSampler(beta, 0.8, fraction, 1e-4, rapidity_map).sample(u)
             values = points.weight * g(1 - points.one_minus_tau)
             pull = (values.mean() - ref) / (values.std() / math.sqrt(values.size))
             cells.append(f"{rapidity_map} a={fraction}: {values.std() / ref:.3g} (pull {pull:+.2f})")
@@ -83,17 +83,17 @@ def main() -> None:
             return sigma_nwa_fb(model, math.sqrt(sh))
 
         sigma_hat = np.vectorize(scalar)
-        ref = isr.sigma_isr_structure_function(scalar, S, tau_min)
+        ref = isr_convolution.sigma_isr_structure_function(scalar, S, tau_min)
         cells = []
         for fraction in (0.0, 0.2, 0.5):
-            points = isr.IsrSampler(beta, tau_min, fraction).sample(u)
+            points = isr_sampler.IsrSampler(beta, tau_min, fraction).sample(u)
             inside = points.weight > 0
             values = np.zeros_like(points.weight)
             values[inside] = points.weight[inside] * sigma_hat(points.s_hat(S)[inside])
             pull = (values.mean() - ref) / (values.std() / math.sqrt(values.size))
             cells.append(f"a={fraction}: {values.std() / ref:.3g} (pull {pull:+.2f})")
         print(f"  m_A' = {m_Ap:g}: " + "; ".join(cells))
-    sampler = isr.IsrSampler(beta, 0.3)
+    sampler = isr_sampler.IsrSampler(beta, 0.3)
     u = np.random.default_rng(1).random((2_000_000, 3))
     sampler.sample(u[:1000])
     t0 = time.perf_counter()

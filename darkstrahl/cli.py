@@ -15,26 +15,14 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from darkstrahl import __version__
 from darkstrahl.errors import CardError, DarkstrahlError
 from darkstrahl.gen.event_stream import Generator
 from darkstrahl.progress import ProgressBar
-from darkstrahl.runcard import Card, build, builtin_cards, explain, guards, load_card
+from darkstrahl.runcard import Card, build, builtin_cards, explain, guards
+from darkstrahl.scan_command import cmd_scan
 from darkstrahl.signals import EXIT_SIGINT, EXIT_SIGPIPE, EXIT_SIGTERM, Terminated, terminate_as_interrupt
-
-if TYPE_CHECKING:
-    from darkstrahl.analysis.scan_dir import ScanDirectory
-
-
-def _load(args: argparse.Namespace) -> Card:
-    """The card of ``args`` with its overrides, checked by the physics guards (runcard/guards.py)."""
-
-    card = load_card(args.card, args.overrides)
-    guards.check(card)
-    return card
 
 
 def _add_card_args(p: argparse.ArgumentParser) -> None:
@@ -53,7 +41,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
     from darkstrahl.gen.ap_hp_model import ApHpModel
     from darkstrahl.info import format_summary, summary
 
-    card = _load(args)
+    card = guards.checked_card(args.card, args.overrides)
     kind = guards.family(card)
     if kind in ("sm", "analysis"):
         hint = "'darkstrahl xsec' gives its cross section" if kind == "sm" else "'darkstrahl scan' runs it"
@@ -80,7 +68,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 def _generator(args: argparse.Namespace) -> tuple[Card, int, Generator]:
     from darkstrahl.gen.generator import make_generator
 
-    card = _load(args)
+    card = guards.checked_card(args.card, args.overrides)
     seed = card["run"]["seed"] if args.seed is None else args.seed
     if seed < 0:
         raise CardError("--seed: must be >= 0")
@@ -140,7 +128,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     from darkstrahl.events_out import EventWriterConfig, particles_per_event, write_events
     from darkstrahl.preflight import check_output_file
 
-    card = _load(args)
+    card = guards.checked_card(args.card, args.overrides)
     out = card["output"]
     path = args.output or out["path"]
     if path is None:
@@ -158,170 +146,6 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     summary = write_events(card, path, n, seed, config, force=args.force, progress=ProgressBar)
     print(summary)
     return 0
-
-
-def print_job_script(sched: object) -> int:
-    """``darkstrahl scan --job-script``: print the batch job script of a slurm/htcondor scheduler."""
-    from darkstrahl.analysis.executors import jobqueue_cluster
-
-    if sched.kind not in ("slurm", "htcondor"):  # type: ignore[attr-defined]
-        raise CardError("--job-script: needs scheduler.kind = 'slurm' or 'htcondor'")
-    cluster = jobqueue_cluster(sched)  # type: ignore[arg-type]
-    try:
-        print(cluster.job_script())
-    finally:
-        cluster.close()
-    return 0
-
-
-def _cmd_scan(args: argparse.Namespace) -> int:
-    import time
-
-    from darkstrahl import __version__ as version
-    from darkstrahl.analysis import plots
-    from darkstrahl.analysis.checkpoint import Checkpoint
-    from darkstrahl.analysis.executors import make_executor
-    from darkstrahl.analysis.output import write_record, write_tables
-    from darkstrahl.analysis.scan import run_scan
-    from darkstrahl.analysis.scan_dir import ScanDirectory
-    from darkstrahl.preflight import check_scan_dir
-
-    card = _load(args)
-    if args.workers is not None and args.workers < 0:
-        raise CardError(f"--workers: must be >= 0 (0: all cores), got {args.workers}")
-    if card["analysis"]["kind"] == "ahp":  # the A'h' search (issue 15)
-        from darkstrahl.analysis.ahp_run import run_ahp_command
-
-        return run_ahp_command(card, args, _claim_scan_dir)
-    if card["analysis"]["kind"] == "idm":  # issue 16 part 5: the iDM displaced-vertex analysis
-        return _cmd_idm_scan(card, args)
-    guards.check_scan(card)
-    settings = build.scan_settings(card)
-    keys = build.scan_keys(card)
-    sched = build.scheduler(card, address=args.scheduler, workers=args.workers)
-    if args.job_script:
-        return print_job_script(sched)
-    if args.output is None:
-        raise CardError("-o: the scan needs an output directory")
-    outdir = Path(args.output)
-    check_scan_dir(outdir)
-    scan_dir = ScanDirectory(outdir, build.scan_hash(card), card.source)
-
-    def run(executor: object) -> list:
-        """Claim the directory (after the executor is up: an unreachable scheduler leaves nothing behind),
-        report what a resumed scan reuses, run the tasks."""
-        for note in scan_dir.claim(force=args.force):
-            print(f"darkstrahl: {note}", file=sys.stderr)
-        checkpoint = Checkpoint(outdir, build.scan_hash(card))
-        reused = checkpoint.count_valid(keys)
-        if reused:
-            print(
-                f"darkstrahl: resuming the scan in {str(outdir)!r}: {reused} of {len(keys)} tasks "
-                f"reused from {checkpoint.directory}",
-                file=sys.stderr,
-            )
-        with ProgressBar(len(keys), "scan") as bar:
-            return run_scan(keys, settings, executor=executor, progress=bar.update, checkpoint=checkpoint)
-
-    start = time.perf_counter()
-    if sched.kind == "local" and (sched.workers or os.cpu_count() or 1) <= 1:
-        where = "1 local process"
-        results = run(None)
-    else:
-        with make_executor(sched) as (executor, where):
-            results = run(executor)
-    workers = where
-    wall = time.perf_counter() - start
-    files = write_tables(outdir, results, settings)
-    lumi = settings.luminosity_ab
-    files += plots.plot_cross_sections(results, outdir, lumi, settings.eps)
-    gamma = [r for r in results if r.key.channel == "gamma_phi"]
-    if gamma:
-        ref = min(
-            gamma, key=lambda r: abs(r.key.m_Ap - build.model(card).m_Ap) + 100 * (r.key.benchmark != "B1")
-        )
-        files += plots.plot_dalitz(ref, outdir, lumi, settings.sqrt_s)
-    files += plots.plot_regime_map(outdir, lumi, settings.sqrt_s, settings.cuts.e_min)
-    shown = []
-    for channel in ("phi", "gamma_phi"):
-        cands = [r for r in results if r.key.channel == channel]
-        if cands:
-            shown.append(
-                min(
-                    cands,
-                    key=lambda r: (
-                        abs(r.key.m_Ap - build.model(card).m_Ap)
-                        + 100 * (r.key.benchmark != (build.model(card).benchmark or "B1"))
-                    ),
-                )
-            )
-    if len(shown) == 2:
-        files += plots.plot_distributions(shown, outdir, lumi)
-    files += plots.plot_reach(
-        results, outdir, lumi, settings.theta_for_eps_reach, settings.eps_for_theta_reach
-    )
-    if len({n for r in results for n in r.eps_reach}) > 1:
-        files += plots.plot_reach_ratio(results, outdir, lumi)
-    record = {
-        "card": card.as_dict(),
-        "card_source": card.source,
-        "card_text": card.text,
-        "overrides": card.overrides,
-        "version": version,
-        "seed": settings.seed,
-        "seeds": "numpy SeedSequence(seed, spawn_key=(crc32(key),))",
-        "n_events_per_sample": settings.n_events,
-        "n_points": len(keys),
-        "workers": workers,
-        "wall_time_s": wall,
-        "sqrt_s_GeV": settings.sqrt_s,
-        "luminosity_ab": lumi,
-        "tasks": [
-            {
-                "key": r.key.label,
-                "sigma_fb": r.sigma_fb,
-                "sigma_err_fb": r.sigma_err_fb,
-                "ctau_mm": r.ctau_mm,
-                "n_events": r.n_events,
-            }
-            for r in results
-        ],
-    }
-    files.append(write_record(outdir, record))
-    scan_dir.finish(files)
-    print(f"scan: {len(keys)} tasks in {wall:.1f} s on {where}; wrote {len(files)} files to {outdir}")
-    return 0
-
-
-def _cmd_idm_scan(card: Card, args: argparse.Namespace) -> int:
-    from darkstrahl.analysis.executors import make_executor
-    from darkstrahl.analysis.idm_run import run_idm_scan_cli, settings_from_card
-
-    settings_from_card(card)  # bad [idm_analysis] values are refused before the output directory is touched
-
-    sched = build.scheduler(card, address=args.scheduler, workers=args.workers)
-    if args.job_script:
-        return print_job_script(sched)
-    scan_dir = _claim_scan_dir(card, args)
-    local_serial = sched.kind == "local" and (sched.workers or os.cpu_count() or 1) <= 1
-    executor = None if local_serial else make_executor(sched)
-    return run_idm_scan_cli(card, scan_dir.directory, executor, ProgressBar, scan_dir)
-
-
-def _claim_scan_dir(card: Card, args: argparse.Namespace) -> ScanDirectory:
-    """The output directory ``-o`` of a scan, claimed for this card (issue 12 item 5): another card's scan
-    there is refused unless ``--force``; notes (deleted files, orphans removed) go to stderr."""
-    from darkstrahl.analysis.scan_dir import ScanDirectory
-    from darkstrahl.preflight import check_scan_dir
-
-    if args.output is None:
-        raise CardError("-o: the scan needs an output directory")
-    outdir = Path(args.output)
-    check_scan_dir(outdir)
-    scan_dir = ScanDirectory(outdir, build.scan_hash(card), card.source)
-    for note in scan_dir.claim(force=args.force):
-        print(f"darkstrahl: {note}", file=sys.stderr)
-    return scan_dir
 
 
 def _cmd_cards(args: argparse.Namespace) -> int:
@@ -406,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="reuse an output directory written by a scan of another card (its old results are deleted)",
     )
-    p.set_defaults(func=_cmd_scan)
+    p.set_defaults(func=cmd_scan)
 
     p = sub.add_parser("cards", help="list the built-in run cards")
     p.add_argument("--explain", action="store_true", help="document every card key")

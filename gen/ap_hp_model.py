@@ -38,9 +38,9 @@ from particle import Particle
 
 from darkstrahl.errors import ParameterError
 
-from .constants import COS_THETA_W, E_CHARGE, GEV2_TO_FB, M_E, M_MU, M_TAU
+from .constants import GEV2_TO_FB, M_E, M_MU, M_TAU
 from .crosssections import sigma_ee_to_vh_GeV2
-from .model import EpsConvention
+from .model import EpsConvention, KineticMixing
 from .widths import ap_sm_width_eps1, vector_to_scalar_vector
 
 #: Narrow vector resonances that the smooth DarkCast R ratio omits (name -> PDG id).
@@ -82,7 +82,7 @@ def near_narrow_resonance(m: float, window: float) -> str | None:
 
 
 @dataclasses.dataclass(frozen=True)
-class ApHpModel:
+class ApHpModel(KineticMixing):
     """One (M_A', M_h', eps, alpha_D) point of the seed-000 model (module docstring).
 
     Masses in GeV; ``eps`` and ``alpha_D`` dimensionless; ``resonance_window`` in GeV.
@@ -151,15 +151,6 @@ class ApHpModel:
         """The narrow resonance near m_A' (within ``resonance_window``), or None."""
         return near_narrow_resonance(self.m_Ap, self.resonance_window)
 
-    @property
-    def eps_em(self) -> float:
-        """A' coupling to the EM current in units of e (eps, or eps cos(theta_W))."""
-        return self.eps * (COS_THETA_W if self.eps_convention == "hypercharge" else 1.0)
-
-    @property
-    def g_e(self) -> float:
-        """A' e e (and A' mu mu) vector coupling eps_em e."""
-        return self.eps_em * E_CHARGE
 
     @property
     def g_D(self) -> float:

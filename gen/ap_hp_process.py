@@ -42,7 +42,7 @@ from .ap_hp_model import ApHpModel
 from .constants import GEV2_TO_FB, M_MU
 from .events import EventBatch
 from .kinematics import beam_s
-from .layout import Dependence, Layout, Row, Slot
+from .layout import Dependence, Layout, Slot, resonance_pair_rows
 from .phasespace import PhaseSpace, phi_phase_space
 from .process import ProcessRequest, no_decay
 from .signal_process import PDG_AP, PDG_PHI
@@ -62,14 +62,7 @@ def ap_hp_layout(model: ApHpModel, process: str = "ap_hp_mumu") -> Layout:
         Slot("mu-", 13, M_MU),
         Slot("mu+", -13, M_MU),
     )
-    rows = (
-        Row((0,), (0, 0)),
-        Row((1,), (0, 0)),
-        Row((2,), (1, 2)),
-        Row((3, 4), (1, 2), PDG_AP),
-        Row((3,), (4, 4)),
-        Row((4,), (4, 4)),
-    )
+    rows = resonance_pair_rows(PDG_AP)
     return Layout(
         process=process,
         signature="mumu_invisible",

@@ -7,13 +7,14 @@ the slot ``x+`` holds the positive particle (mu+, pi+, K+, e+), ``x-`` the negat
 
 chi2 -> chi1 l- l+ (l = e, mu) with the exact tree-level matrix element (next_wave.md 2.4 item 4):
 
-1. the channel from the chi2 branching fractions (:func:`darkstrahl.gen.idm_widths.idm_chi2_widths`);
+1. the channel from the chi2 branching fractions (:func:`darkstrahl.gen.idm_chi2_widths.idm_chi2_widths`);
    tau tau and hadrons are drawn with their branching fractions but left undecayed (status 1, empty daughter
    slots), like phi's "other";
-2. q^2 = m(l+ l-)^2 by inverse transform of dGamma/dq^2 (:func:`~darkstrahl.gen.idm_widths.chi2_dgamma_dq2`),
+2. q^2 = m(l+ l-)^2 by inverse transform of dGamma/dq^2
+   (:func:`~darkstrahl.gen.idm_chi2_widths.chi2_dgamma_dq2`),
    tabulated on 4097 cosine-spaced nodes in q with a trapezoidal cumulative distribution;
 3. at fixed s = q^2 the Dalitz density is flat in (s, t), t = (p_chi1 + p_l-)^2, times the spin-summed
-   |M|^2 of :func:`~darkstrahl.gen.idm_widths.chi2_to_chi1_ll_msq` (quadratic in t): t by accept-reject
+   |M|^2 of :func:`~darkstrahl.gen.idm_chi2_widths.chi2_to_chi1_ll_msq` (quadratic in t): t by accept-reject
    against the exact maximum of that quadratic; the pair direction in the chi2 rest frame and the azimuth
    of l- about it are uniform (unpolarized chi2);
 4. momenta built in the pair and chi2 rest frames and boosted to the frame of the event; the proper decay
@@ -36,15 +37,9 @@ from numpy.typing import NDArray
 from .constants import LEPTON_MASSES
 from .decays import DAUGHTERS, DECAY_MODES, decay_scalar, scalar_decay_probabilities
 from .events import EventBatch
+from .idm_chi2_widths import CHI2_CHANNELS, chi2_dgamma_dq2, chi2_to_chi1_ll_msq, idm_chi2_widths
 from .idm_model import IdmModel
-from .idm_widths import (
-    CHI2_CHANNELS,
-    chi2_dgamma_dq2,
-    chi2_to_chi1_ll_msq,
-    hp_widths,
-    idm_ap_widths,
-    idm_chi2_widths,
-)
+from .idm_widths import hp_widths, idm_ap_widths
 from .kinematics import boost_many
 
 FloatArray = NDArray[np.float64]

@@ -44,8 +44,7 @@ import math
 
 from darkstrahl.errors import ParameterError
 
-from .constants import COS_THETA_W, E_CHARGE
-from .model import EpsConvention
+from .model import EpsConvention, KineticMixing
 from .width_tables import DEFAULT_PHI_WIDTHS, PHI_WIDTH_PRESCRIPTIONS, phi_hadron_table
 
 #: Named charge presets (next_wave.md 2.1 "Consequences"): the Duerr et al. (arXiv:2012.08595)
@@ -56,7 +55,7 @@ _REAL_FIELDS = ("m_hp", "m_Ap", "m_chi1", "delta_m", "theta", "eps", "alpha_D", 
 
 
 @dataclasses.dataclass(frozen=True)
-class IdmModel:
+class IdmModel(KineticMixing):
     """One parameter point of the dark Higgs + inelastic DM model (next_wave.md 2.1).
 
     The first seven parameters are those of seed 002; then the charges and options.
@@ -262,15 +261,6 @@ class IdmModel:
         q_chi = 1)."""
         return self.eps**2 * self.alpha_chi * (self.m_chi1 / self.m_Ap) ** 4
 
-    @property
-    def eps_em(self) -> float:
-        """The A' coupling to the electromagnetic current in units of e (eps, or eps cos(theta_W))."""
-        return self.eps * (COS_THETA_W if self.eps_convention == "hypercharge" else 1.0)
-
-    @property
-    def g_e(self) -> float:
-        """A' e+ e- vector coupling eps_em e (physics.md section 1, Feynman rules)."""
-        return self.eps_em * E_CHARGE
 
     def as_dict(self) -> dict[str, float | str | bool]:
         """The parameters as a plain dictionary (for JSON and run headers)."""

@@ -40,12 +40,13 @@ from darkstrahl.errors import CardError, ParameterError
 from .constants import GEV2_TO_FB
 from .events import EventBatch
 from .idm_amplitude import DIAGRAMS, ee_hp_chi1chi2_msq
+from .idm_chi2_widths import ctau_chi2_mm
 from .idm_decays import PDG_CHI1, PDG_CHI2, decay_chi2, decay_hp
 from .idm_model import PRESETS, IdmModel
 from .idm_phasespace import hp_chi1chi2_phase_space
-from .idm_widths import ctau_chi2_mm, ctau_hp_mm, idm_ap_widths
+from .idm_widths import ctau_hp_mm, idm_ap_widths
 from .kinematics import beam_s
-from .layout import Dependence, Layout, LongLived, Row, Slot
+from .layout import Dependence, Layout, LongLived, Row, Slot, resonance_pair_rows
 from .lifetimes import chi2_lifetime, hp_lifetime
 from .phasespace import PhaseSpace
 from .process import ProcessRequest
@@ -70,14 +71,7 @@ def idm_layout(model: IdmModel, process: str = "idm", sqrt_s: float = 10.58) -> 
         Slot("chi2", PDG_CHI2, model.m_chi2),
     )
     if on_shell:
-        rows = (
-            Row((0,), (0, 0)),
-            Row((1,), (0, 0)),
-            Row((2,), (1, 2)),
-            Row((3, 4), (1, 2), PDG_AP),
-            Row((3,), (4, 4)),
-            Row((4,), (4, 4)),
-        )
+        rows = resonance_pair_rows(PDG_AP)
     else:
         rows = tuple(Row((j,), (0, 0) if j < 2 else (1, 2)) for j in range(5))
     return Layout(

@@ -20,7 +20,7 @@ that omx down to 1e-300 survives). The ISR channels, each combined with every ch
   J = (2/beta) omx / u;
 * ``threshold``: the beam-symmetric soft-beam map of :mod:`darkstrahl.gen.isr_tau_maps` with
   ln(tau - tau_min + delta) uniform, for hard cross sections that peak near their threshold
-  tau_min = s_min/s (the rapidity map of :class:`darkstrahl.gen.isr.IsrSampler`);
+  tau_min = s_min/s (the rapidity map of :class:`darkstrahl.gen.isr_sampler.IsrSampler`);
 * ``resonance<k>``: the same soft-beam map with a Breit-Wigner in s_hat, one per s-channel resonance
   (mass, width) that the hard process declares in ``s_hat_resonances`` and that ISR can reach
   (tau_min < m^2/s < 1): the radiative return to the A' pole of e+e- -> A'* -> A' phi with an off-shell

@@ -105,6 +105,20 @@ class Row:
         return len(self.slots) > 1
 
 
+def resonance_pair_rows(pdg: int) -> tuple[Row, ...]:
+    """The record of e-(0) e+(1) -> X(2) R, R(pdg) -> a(3) b(4): the beams, X, the intermediate resonance R
+    (status 2, mothers the beams) and its two daughters (mother line 4). The A' -> chi chibar of phi, the
+    A' -> mu mu of A'h' and the on-shell A' -> chi1 chi2 of iDM all have it."""
+    return (
+        Row((0,), (0, 0)),
+        Row((1,), (0, 0)),
+        Row((2,), (1, 2)),
+        Row((3, 4), (1, 2), pdg),
+        Row((3,), (4, 4)),
+        Row((4,), (4, 4)),
+    )
+
+
 @dataclass(frozen=True)
 class LongLived:
     """A long-lived slot. ``displaced``: its decay position follows from its lifetime (signal); False when

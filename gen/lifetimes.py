@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 
+from .idm_chi2_widths import idm_chi2_widths
 from .idm_model import IdmModel
-from .idm_widths import hp_widths, idm_chi2_widths
+from .idm_widths import hp_widths
 from .layout import Dependence, Lifetime
 from .model import DarkModel
 from .widths import phi_widths

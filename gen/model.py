@@ -41,8 +41,27 @@ BENCHMARKS: dict[str, tuple[float, float]] = {
 COUPLING_KEYS = ("g_chi", "eps", "theta", "q_Phi", "q_chi", "eps_convention", "phi_widths", "general")
 
 
+class KineticMixing:
+    """The A' coupling to the Standard Model, shared by every dark-photon model (DarkModel, ApHpModel,
+    IdmModel): a mixin for frozen dataclasses with the fields ``eps`` and ``eps_convention``."""
+
+    eps: float
+    eps_convention: str
+
+    @property
+    def eps_em(self) -> float:
+        """The A' coupling to the electromagnetic current in units of e: eps (photon basis) or
+        eps cos(theta_W) (eps against hypercharge)."""
+        return self.eps * (COS_THETA_W if self.eps_convention == "hypercharge" else 1.0)
+
+    @property
+    def g_e(self) -> float:
+        """A' f f vector coupling of a unit-charge lepton, eps_em e (physics.md section 1, Feynman rules)."""
+        return self.eps_em * E_CHARGE
+
+
 @dataclasses.dataclass(frozen=True)
-class DarkModel:
+class DarkModel(KineticMixing):
     """One parameter point of the dark photon + dark Higgs + Dirac chi model.
 
     Parameters
@@ -193,15 +212,6 @@ class DarkModel:
         """A'A'phi coupling [GeV]: Feynman rule i g_hVV g^{mu nu}, g_hVV = 2 g' q_Phi m_A' cos(theta)."""
         return 2.0 * self.g_dark * self.q_Phi * self.m_Ap * math.cos(self.theta)
 
-    @property
-    def eps_em(self) -> float:
-        """The A' coupling to the electromagnetic current in units of e (eps, or eps cos(theta_W))."""
-        return self.eps * (COS_THETA_W if self.eps_convention == "hypercharge" else 1.0)
-
-    @property
-    def g_e(self) -> float:
-        """A' e+ e- vector coupling eps_em * e (physics.md section 1, Feynman rules)."""
-        return self.eps_em * E_CHARGE
 
     def as_dict(self) -> dict[str, float | str | bool | None]:
         """The parameters as a plain dictionary (for JSON and run headers)."""

@@ -25,10 +25,12 @@ from .twophoton_process import build_twophoton
 
 @dataclass(frozen=True)
 class ProcessEntry:
-    """A registered process: its builder and a one-line description."""
+    """A registered process: its builder, a one-line description and whether it needs a dark-sector model
+    (False for the Standard-Model processes: their cards have no ``[model]`` point)."""
 
     build: Callable[[ProcessRequest], Process]
     description: str
+    dark_model: bool = True
 
 
 PROCESSES: dict[str, ProcessEntry] = {
@@ -36,19 +38,27 @@ PROCESSES: dict[str, ProcessEntry] = {
     "gamma_phi": ProcessEntry(build_signal, "signal e+e- -> gamma phi chi chibar"),
     "bkg_phi": ProcessEntry(build_flat_background, "flat phase-space background of phi (2 -> 3)"),
     "bkg_gamma_phi": ProcessEntry(build_flat_background, "flat phase-space background of gamma_phi (2 -> 4)"),
-    "mumu": ProcessEntry(build_mumu, "SM e+e- -> mu+ mu- (gamma), Born + exact O(alpha) hard photon"),
-    "tautau": ProcessEntry(build_tautau, "SM e+e- -> tau+ tau- -> mu+ mu- 4 nu, V-A, spin correlations"),
-    "twophoton_mumu": ProcessEntry(build_twophoton, "SM e+e- -> e+e- mu+ mu-, equivalent photons"),
+    "mumu": ProcessEntry(
+        build_mumu, "SM e+e- -> mu+ mu- (gamma), Born + exact O(alpha) hard photon", dark_model=False
+    ),
+    "tautau": ProcessEntry(
+        build_tautau, "SM e+e- -> tau+ tau- -> mu+ mu- 4 nu, V-A, spin correlations", dark_model=False
+    ),
+    "twophoton_mumu": ProcessEntry(
+        build_twophoton, "SM e+e- -> e+e- mu+ mu-, equivalent photons", dark_model=False
+    ),
     "ap_hp_mumu": ProcessEntry(build_ap_hp, "signal e+e- -> A'* -> A' h' -> mu+ mu- h' (h' invisible)"),
     "idm": ProcessEntry(build_idm, "dark Higgs + inelastic DM e+e- -> h' chi1 chi2, two long-lived slots"),
 }
 
 
-def register(name: str, build: Callable[[ProcessRequest], Process], description: str) -> None:
+def register(
+    name: str, build: Callable[[ProcessRequest], Process], description: str, dark_model: bool = True
+) -> None:
     """Add a process at run time (plugins, tests); a card may then name it in ``process.name``."""
     if name in PROCESSES:
         raise ParameterError("process.name", "a process of this name is registered already", name)
-    PROCESSES[name] = ProcessEntry(build, description)
+    PROCESSES[name] = ProcessEntry(build, description, dark_model)
 
 
 def unregister(name: str) -> None:

@@ -38,7 +38,7 @@ from .constants import ALPHA, E_CHARGE, GEV2_TO_FB
 from .decays import decay_phi
 from .events import EventBatch
 from .kinematics import beam_s
-from .layout import Dependence, Layout, LongLived, Row, Slot
+from .layout import Dependence, Layout, LongLived, Row, Slot, resonance_pair_rows
 from .lifetimes import phi_lifetime
 from .model import DarkModel
 from .phasespace import PhaseSpace, gamma_phi_phase_space, phi_phase_space
@@ -77,14 +77,7 @@ def dark_higgs_layout(
     if not intermediates:
         rows = tuple(Row((j,), (0, 0) if j < 2 else (1, 2)) for j in range(len(slots)))
     elif channel == "phi":
-        rows = (
-            Row((0,), (0, 0)),
-            Row((1,), (0, 0)),
-            Row((2,), (1, 2)),
-            Row((3, 4), (1, 2), PDG_AP),
-            Row((3,), (4, 4)),
-            Row((4,), (4, 4)),
-        )
+        rows = resonance_pair_rows(PDG_AP)
     else:
         rows = (
             Row((0,), (0, 0)),

@@ -26,7 +26,7 @@ from darkstrahl.gen.ap_hp_model import (
 )
 from darkstrahl.gen.ap_hp_process import ApHpProcess
 from darkstrahl.gen.constants import M_MU
-from darkstrahl.gen.isr import sigma_isr_structure_function
+from darkstrahl.gen.isr_convolution import sigma_isr_structure_function
 from darkstrahl.gen.isr_process import IsrProcess, IsrSettings
 
 SQRT_S = 10.58
@@ -87,7 +87,8 @@ def test_radiative_return_option() -> None:
 
     from darkstrahl.gen.constants import GEV2_TO_FB
     from darkstrahl.gen.generator import EventGenerator, RunSettings
-    from darkstrahl.gen.isr import _luminosity_reduced, beta_isr
+    from darkstrahl.gen.isr import beta_isr
+    from darkstrahl.gen.isr_convolution import _luminosity_reduced
     from darkstrahl.gen.widths import vector_to_fermions, vector_to_scalar_vector
 
     model = ApHpModel(4.0, 1.0)

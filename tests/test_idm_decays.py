@@ -13,6 +13,13 @@ from scipy import integrate, stats
 
 from darkstrahl.gen.decays import DECAY_MODES, scalar_decay_probabilities
 from darkstrahl.gen.events import EventBatch
+from darkstrahl.gen.idm_chi2_widths import (
+    CHI2_CHANNELS,
+    chi2_dgamma_dq2,
+    chi2_partial_width,
+    chi2_to_chi1_ll_msq,
+    idm_chi2_widths,
+)
 from darkstrahl.gen.idm_decays import (
     HP_PDG_TABLE,
     _t_limits,
@@ -21,15 +28,7 @@ from darkstrahl.gen.idm_decays import (
 )
 from darkstrahl.gen.idm_model import IdmModel
 from darkstrahl.gen.idm_process import IdmProcess
-from darkstrahl.gen.idm_widths import (
-    CHI2_CHANNELS,
-    chi2_dgamma_dq2,
-    chi2_partial_width,
-    chi2_to_chi1_ll_msq,
-    hp_widths,
-    idm_ap_widths,
-    idm_chi2_widths,
-)
+from darkstrahl.gen.idm_widths import hp_widths, idm_ap_widths
 
 SQRT_S = 10.58
 G = np.diag([1.0, -1.0, -1.0, -1.0])

@@ -19,9 +19,10 @@ from darkstrahl.gen.event_stream import RunSettings
 from darkstrahl.gen.eventfiles.hepmc import write_hepmc3
 from darkstrahl.gen.eventfiles.lhe import RunInfo, write_lhe
 from darkstrahl.gen.generator import make_generator
+from darkstrahl.gen.idm_chi2_widths import ctau_chi2_mm
 from darkstrahl.gen.idm_model import IdmModel
 from darkstrahl.gen.idm_process import IdmProcess, idm_layout
-from darkstrahl.gen.idm_widths import ctau_chi2_mm, ctau_hp_mm
+from darkstrahl.gen.idm_widths import ctau_hp_mm
 from darkstrahl.gen.sampler import SamplerSettings
 
 SQRT_S = 10.58

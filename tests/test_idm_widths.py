@@ -12,6 +12,7 @@ import pytest
 from scipy import integrate
 
 from darkstrahl.errors import ParameterError
+from darkstrahl.gen import idm_chi2_widths as C
 from darkstrahl.gen import idm_widths as I
 from darkstrahl.gen import widths as W
 from darkstrahl.gen.constants import ALPHA, COS_THETA_W, E_CHARGE, HBARC_GEV_MM, M_E, M_MU, V_HIGGS
@@ -94,7 +95,7 @@ def test_hypercharge_convention_scales_the_electron_coupling() -> None:
     m = fig3()
     h = m.replace(eps_convention="hypercharge")
     assert h.g_e == pytest.approx(m.g_e * COS_THETA_W, rel=1e-15)
-    assert I.idm_chi2_widths(h).ee == pytest.approx(I.idm_chi2_widths(m).ee * COS_THETA_W**2, rel=1e-9)
+    assert C.idm_chi2_widths(h).ee == pytest.approx(C.idm_chi2_widths(m).ee * COS_THETA_W**2, rel=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -293,7 +294,7 @@ def test_chi2_to_chi1_vector_width_against_trace() -> None:
             total += pol * np.trace((_sl(p1) + m1 * _ONE) @ gmu @ (_sl(p2) + m2 * _ONE) @ gnu).real
     p = math.sqrt((m2 * m2 - (m1 + math.sqrt(qsq)) ** 2) * (m2 * m2 - (m1 - math.sqrt(qsq)) ** 2)) / (2 * m2)
     expected = g * g * total / 2 * p / (8 * math.pi * m2 * m2)
-    assert float(I.chi2_to_chi1_vector_width(m2, m1, qsq, g)) == pytest.approx(expected, rel=1e-12)
+    assert float(C.chi2_to_chi1_vector_width(m2, m1, qsq, g)) == pytest.approx(expected, rel=1e-12)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -315,7 +316,7 @@ def test_chi2_lepton_msq_against_explicit_traces(seed: int) -> None:
     s, t = _dot(a + b, a + b), _dot(p1 + a, p1 + a)
     gam, g_chi, g_e = 0.2, 1.1, 3e-4
     expected = g_chi**2 * g_e**2 * contraction / ((s - 49.0) ** 2 + (7.0 * gam) ** 2)
-    got = I.chi2_to_chi1_ll_msq(s, t, m1=m1, m2=m2, m_l=ml, m_Ap=7.0, gamma_Ap=gam, g_chi=g_chi, g_e=g_e)
+    got = C.chi2_to_chi1_ll_msq(s, t, m1=m1, m2=m2, m_l=ml, m_Ap=7.0, gamma_Ap=gam, g_chi=g_chi, g_e=g_e)
     assert float(got) == pytest.approx(expected, rel=1e-11)
 
 
@@ -331,8 +332,8 @@ def test_chi2_lepton_msq_against_explicit_traces(seed: int) -> None:
 def test_chi2_width_two_methods(model: IdmModel, lepton: str) -> None:
     # exact q^2 integral of the factorised spectrum vs Dalitz integral of the spin-summed |M|^2
     channel = "ee" if lepton == "e" else "mumu"
-    q2 = I.chi2_partial_width(model, channel)
-    dalitz = I.chi2_width_dalitz(model, lepton)
+    q2 = C.chi2_partial_width(model, channel)
+    dalitz = C.chi2_width_dalitz(model, lepton)
     if lepton == "mu" and model.delta_m <= 2 * M_MU:
         assert q2 == dalitz == 0.0
         return
@@ -342,7 +343,7 @@ def test_chi2_width_two_methods(model: IdmModel, lepton: str) -> None:
 
 def test_fig3_chi2_widths_and_decay_length() -> None:
     m = fig3()
-    w = I.idm_chi2_widths(m)
+    w = C.idm_chi2_widths(m)
     # next_wave.md 2.2: Gamma(ee) = 2.84e-14 GeV, Gamma(mu mu) = 2.41e-14 GeV, ctau = 0.38 cm from leptons
     assert w.ee == pytest.approx(2.84e-14, rel=2e-3)
     assert w.mumu == pytest.approx(2.41e-14, rel=2e-3)
@@ -350,19 +351,19 @@ def test_fig3_chi2_widths_and_decay_length() -> None:
     # "hadrons through R shorten it further": Delta m = 1 GeV opens pi pi etc.
     assert w.hadrons > 0 and w.ctau_mm < 0.6 * HBARC_GEV_MM / (w.ee + w.mumu)
     assert w.tautau == 0.0
-    assert sum(w.br(ch) for ch in I.CHI2_CHANNELS) == pytest.approx(1.0, rel=1e-14)
-    assert I.ctau_chi2_mm(m) == pytest.approx(HBARC_GEV_MM / w.total, rel=1e-14)
+    assert sum(w.br(ch) for ch in C.CHI2_CHANNELS) == pytest.approx(1.0, rel=1e-14)
+    assert C.ctau_chi2_mm(m) == pytest.approx(HBARC_GEV_MM / w.total, rel=1e-14)
 
 
 def test_hadronic_spectrum_is_R_times_muons() -> None:
     m = fig3()
     q = np.array([0.5, 0.77, 0.95])
-    had = I.chi2_dgamma_dq2(m, q * q, "hadrons")
-    mumu = I.chi2_dgamma_dq2(m, q * q, "mumu")
+    had = C.chi2_dgamma_dq2(m, q * q, "hadrons")
+    mumu = C.chi2_dgamma_dq2(m, q * q, "mumu")
     sm = W.ap_sm_width_eps1(q)
     np.testing.assert_allclose(had / mumu, sm["hadrons"] / sm["mumu"], rtol=1e-13)
     # outside (2 m_f)^2 < q^2 < Delta m^2 the density is zero
-    assert np.all(I.chi2_dgamma_dq2(m, np.array([1e-7, 1.0001, 2.0]), "ee") == 0.0)
+    assert np.all(C.chi2_dgamma_dq2(m, np.array([1e-7, 1.0001, 2.0]), "ee") == 0.0)
 
 
 def _chi2_ee_massless(model: IdmModel) -> float:
@@ -370,7 +371,7 @@ def _chi2_ee_massless(model: IdmModel) -> float:
     m, gam = model.m_Ap, I.idm_ap_widths(model).total
 
     def f(qsq: float) -> float:
-        g2 = float(I.chi2_to_chi1_vector_width(model.m_chi2, model.m_chi1, qsq, model.g_chi))
+        g2 = float(C.chi2_to_chi1_vector_width(model.m_chi2, model.m_chi1, qsq, model.g_chi))
         return g2 * model.eps**2 * ALPHA / 3 * qsq / (math.pi * ((qsq - m * m) ** 2 + (m * gam) ** 2))
 
     return integrate.quad(f, 0.0, model.delta_m**2, epsabs=0, epsrel=1e-12)[0]
@@ -384,7 +385,7 @@ def test_small_splitting_table_massless_electrons(ratio: float, table: float, to
     # propagator: alpha_D = 1e-4 makes (Gamma_A'/m_A')^2 ~ 1e-9 (the ratio does not depend on alpha_D, eps
     # otherwise)
     m = IdmModel(m_hp=0.1, m_Ap=3.0, m_chi1=1.0, delta_m=ratio, theta=1e-4, eps=1e-3, alpha_D=1e-4)
-    assert _chi2_ee_massless(m) / I.chi2_width_small_splitting(m) == pytest.approx(table, abs=tol)
+    assert _chi2_ee_massless(m) / C.chi2_width_small_splitting(m) == pytest.approx(table, abs=tol)
 
 
 @pytest.mark.parametrize(
@@ -394,15 +395,15 @@ def test_small_splitting_table_real_electron_mass(ratio: float, table: float) ->
     # next_wave.md 2.2 table, real m_e, m_chi1 = 1 GeV, m_A' = 3 m_chi1 (4 m_chi1 would give 0.641, 0.458 at
     # 0.4, 1.0), Gamma_A' negligible (alpha_D = 1e-4)
     m = IdmModel(m_hp=0.1, m_Ap=3.0, m_chi1=1.0, delta_m=ratio, theta=1e-4, eps=1e-3, alpha_D=1e-4)
-    assert I.chi2_partial_width(m, "ee") / I.chi2_width_small_splitting(m) == pytest.approx(table, abs=6e-4)
+    assert C.chi2_partial_width(m, "ee") / C.chi2_width_small_splitting(m) == pytest.approx(table, abs=6e-4)
 
 
 def test_self_consistent_width_lowers_the_table_ratio() -> None:
     # with alpha_D = 0.1 the A' width in the propagator lowers the ratio by (Gamma_A'/m_A')^2 ~ 1e-3
     a = IdmModel(m_hp=0.1, m_Ap=3.0, m_chi1=1.0, delta_m=0.01, theta=1e-4, eps=1e-3, alpha_D=0.1)
     b = a.replace(alpha_D=1e-4)
-    ra = I.chi2_partial_width(a, "ee") / I.chi2_width_small_splitting(a)
-    rb = I.chi2_partial_width(b, "ee") / I.chi2_width_small_splitting(b)
+    ra = C.chi2_partial_width(a, "ee") / C.chi2_width_small_splitting(a)
+    rb = C.chi2_partial_width(b, "ee") / C.chi2_width_small_splitting(b)
     g = I.idm_ap_widths(a).total / a.m_Ap
     assert ra / rb == pytest.approx(1 / (1 + g * g), rel=1e-5)
 
@@ -430,8 +431,8 @@ def test_ctau_chi2_against_foresee_formula(m1: float, rel_split: float) -> None:
     foresee = HBARC_GEV_MM / (4 * eps**2 * ALPHA * alpha_d * rel_split**5 * m1**5 / (15 * math.pi * m_ap**4))
     g = I.idm_ap_widths(m).total / m_ap
     predicted = _threshold_factor(2 * M_E / (rel_split * m1)) * (1 - 1.5 * rel_split) / (1 + g * g)
-    assert foresee / I.ctau_chi2_mm(m) == pytest.approx(predicted, rel=3 * rel_split**2 + 1e-5)
-    assert I.idm_chi2_widths(m).total == I.idm_chi2_widths(m).ee  # only e+e- is open
+    assert foresee / C.ctau_chi2_mm(m) == pytest.approx(predicted, rel=3 * rel_split**2 + 1e-5)
+    assert C.idm_chi2_widths(m).total == C.idm_chi2_widths(m).ee  # only e+e- is open
 
 
 def test_on_shell_dark_photon_in_chi2_decay_general_point() -> None:
@@ -439,12 +440,12 @@ def test_on_shell_dark_photon_in_chi2_decay_general_point() -> None:
     # Gamma(chi2 -> chi1 f f) = Gamma(chi2 -> chi1 A') BR(A' -> f f)
     m = IdmModel(m_hp=0.3, m_Ap=0.5, m_chi1=1.0, delta_m=1.0, theta=1e-4, eps=1e-3, alpha_D=0.1, general=True)
     ap = I.idm_ap_widths(m)
-    gamma2 = float(I.chi2_to_chi1_vector_width(m.m_chi2, m.m_chi1, m.m_Ap**2, m.g_chi))
+    gamma2 = float(C.chi2_to_chi1_vector_width(m.m_chi2, m.m_chi1, m.m_Ap**2, m.g_chi))
     for ch in ("ee", "mumu", "hadrons"):
         # off-shell tails: O(Gamma_A'/m_A') ~ 6e-9
-        assert I.chi2_partial_width(m, ch) == pytest.approx(gamma2 * ap.br(ch), rel=1e-7)
+        assert C.chi2_partial_width(m, ch) == pytest.approx(gamma2 * ap.br(ch), rel=1e-7)
     with pytest.raises(ParameterError, match="off-shell"):
-        I.chi2_width_dalitz(m, "e")
+        C.chi2_width_dalitz(m, "e")
 
 
 # ---------------------------------------------------------------------- h'
@@ -524,7 +525,9 @@ def test_cross_section_below_threshold_and_bad_energy() -> None:
 
 def test_summary_is_complete_and_consistent() -> None:
     m = fig3()
-    info = I.idm_summary(m, SQRT_S)
+    from darkstrahl.idm_info import idm_summary
+
+    info = idm_summary(m, SQRT_S)
     json.dumps(info)  # serialisable
     w = info["widths_GeV"]
     assert info["y"] == m.y and info["masses_GeV"]["m_chi2"] == m.m_chi2

@@ -16,7 +16,7 @@ from scipy.interpolate import CubicSpline
 from darkstrahl.cli import main
 from darkstrahl.gen.events import EventBatch
 from darkstrahl.gen.generator import EventGenerator, RunSettings
-from darkstrahl.gen.isr import sigma_isr_kuraev_fadin, sigma_isr_structure_function
+from darkstrahl.gen.isr_convolution import sigma_isr_kuraev_fadin, sigma_isr_structure_function
 from darkstrahl.gen.isr_process import IsrProcess, IsrSettings
 from darkstrahl.gen.model import DarkModel
 from darkstrahl.gen.sampler import SamplerSettings

@@ -16,7 +16,7 @@ import pytest
 
 from darkstrahl.cli import main
 from darkstrahl.errors import CardError
-from darkstrahl.gen import isr
+from darkstrahl.gen import isr_convolution
 from darkstrahl.gen.constants import ALPHA, M_MU
 from darkstrahl.gen.crosssections import sigma_mumu_born_fb
 from darkstrahl.gen.generator import RunSettings, make_generator
@@ -41,8 +41,11 @@ def test_mumu_with_isr_vs_structure_function_and_kuraev_fadin() -> None:
     and the Kuraev-Fadin radiator (+0.63 %, its non-log O(alpha) and O(beta^2) terms: within 1 %)."""
     s, tau_min = RS**2, 0.01
     born = float(sigma_mumu_born_fb(s))
-    sf = isr.sigma_isr_structure_function(lambda sh: float(sigma_mumu_born_fb(sh)), s, tau_min) / born
-    kf = isr.sigma_isr_kuraev_fadin(lambda sh: float(sigma_mumu_born_fb(sh)), s, 1 - tau_min) / born
+    def born_at(sh: float) -> float:
+        return float(sigma_mumu_born_fb(sh))
+
+    sf = isr_convolution.sigma_isr_structure_function(born_at, s, tau_min) / born
+    kf = isr_convolution.sigma_isr_kuraev_fadin(born_at, s, 1 - tau_min) / born
     hard = MuMuProcess(sqrt_s=RS, radiative=False, m_min=math.sqrt(tau_min * s))
     est = make_generator(
         IsrProcess(hard, IsrSettings(enabled=True)), 7, RunSettings(n_points=40000, sampler=QUICK)

@@ -24,11 +24,14 @@ Limits (and why):
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from pathlib import Path
 
 from darkstrahl.errors import ParameterError
+from darkstrahl.gen.registry import PROCESSES
 
 from . import build
-from .load import Card
+from .load import Card, load_card
 
 EPS_MAX = 0.1  #: largest kinetic mixing without ``model.general``
 EPS_HARD_MAX = 1.0  #: kinetic mixing must stay below this (positive-definite kinetic term)
@@ -41,13 +44,14 @@ PDG_FIRST_FREE = 51  #: PDG MC numbering: 51-60 generic BSM states
 
 def family(card: Card) -> str:
     """Which guards apply: ``"analysis"`` (an A'h' or iDM scan card, whose samples are built from its own
-    section), ``"sm"`` (no dark model: the SM background processes), ``"idm"``, ``"ap_hp"`` (the A'h' process)
-    or ``"dark_higgs"`` (the phi model of physics.md: every guard)."""
+    section), ``"sm"`` (a process registered without a dark model: the SM backgrounds), ``"idm"``,
+    ``"ap_hp"`` (the A'h' process) or ``"dark_higgs"`` (the phi model of physics.md: every guard)."""
     if card["analysis"]["kind"] != "reference":
         return "analysis"
     if card["model"]["kind"] == "idm":
         return "idm"
-    if card["model"]["m_Ap"] is None:
+    entry = PROCESSES.get(card["process"]["name"])
+    if entry is not None and not entry.dark_model:
         return "sm"
     return "ap_hp" if card["process"]["name"] == "ap_hp_mumu" else "dark_higgs"
 
@@ -178,3 +182,11 @@ def check(card: Card) -> None:
     elif kind == "dark_higgs":
         check_couplings(card)
         check_widths(card)
+
+
+def checked_card(source: str | Path, overrides: Iterable[str] | None = None) -> Card:
+    """The card ``source`` (a built-in name or a path) with its ``--set`` overrides, checked by :func:`check`:
+    what every ``darkstrahl`` command reads."""
+    card = load_card(source, overrides or ())
+    check(card)
+    return card
