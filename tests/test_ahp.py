@@ -211,3 +211,37 @@ def test_cli_scan_end_to_end_and_resume(tmp_path: Path, capsys: pytest.CaptureFi
     assert {p.name: p.read_bytes() for p in after} == before
     assert {p.name: p.stat().st_mtime_ns for p in after} == stamps
     assert "ahp scan: 1 points" in capsys.readouterr().out
+
+
+def test_grid_points_keep_only_the_searched_region() -> None:
+    """M_h' < M_A' (invisible h') and M_A' + M_h' < sqrt(s); nothing left is an error naming the keys."""
+    from darkstrahl.analysis.ahp_scan import grid_points
+
+    pts = grid_points((2.0, 6.0, 10.0), (0.5, 2.0, 4.0), 10.58)
+    assert pts == [(2.0, 0.5), (6.0, 0.5), (6.0, 2.0), (6.0, 4.0), (10.0, 0.5)]
+    with pytest.raises(ParameterError, match="ahp.m_Ap/m_hp"):
+        grid_points((2.0,), (3.0,), 10.58)
+
+
+def test_background_samples_carry_their_cross_sections() -> None:
+    """tau tau: weights sum to sigma_Born(tau tau) x BR(tau -> mu nu nu)^2 (23.29 pb, validation.md 13.2);
+    mu mu gamma: the weights are >= 0 with a finite sum; the two-photon sample keeps only events with
+    weight > 0. Unknown names and n < 1 are refused."""
+    from darkstrahl.analysis.ahp_backgrounds import background_events
+    from darkstrahl.gen.constants import ALPHA, GEV2_TO_FB, M_TAU
+    from darkstrahl.gen.sm_tau import tau_to_mu_branching_ratio
+
+    rng = np.random.default_rng(5)
+    tau = background_events("tautau", 2000, rng, BEAMS, 10.58, smear=False)
+    s, b = 10.58**2, math.sqrt(1.0 - 4.0 * M_TAU**2 / 10.58**2)
+    born = 4.0 * math.pi * ALPHA**2 / (3.0 * s) * b * (3.0 - b * b) / 2.0 * GEV2_TO_FB  # QED Born [fb]
+    assert tau.weights.sum() == pytest.approx(born * tau_to_mu_branching_ratio() ** 2, rel=1e-10)
+    assert tau.weights.sum() == pytest.approx(23.29e3, rel=2e-3)  # docs/validation.md 13.2
+    mmg = background_events("mumu_gamma", 2000, rng, BEAMS, 10.58, smear=False)
+    assert np.all(mmg.weights >= 0) and 0 < mmg.weights.sum() < np.inf
+    eemm = background_events("eemumu", 2000, rng, BEAMS, 10.58, smear=False)
+    assert np.all(eemm.weights > 0)
+    with pytest.raises(ParameterError, match="ahp.backgrounds"):
+        background_events("bhabha", 10, rng, BEAMS, 10.58)
+    with pytest.raises(ParameterError, match="ahp.n_background"):
+        background_events("tautau", 0, rng, BEAMS, 10.58)
