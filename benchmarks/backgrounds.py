@@ -61,8 +61,8 @@ def main() -> None:
             ).unweighted(100)
         )
     print(
-        "| card | sigma [fb] | unweighted ev/s (1 core) | per CPU s | efficiency | setup [s] | events in 8.34 fb^-1 | "
-        "time for them [min] |"
+        "| card | sigma [fb] | unweighted ev/s (1 core) | per CPU s | efficiency | setup [s] "
+        "| events in 8.34 fb^-1 | time for them [min] |"
     )
     print("|---|---|---|---|---|---|---|---|")
     for name in args.cards:
