@@ -28,6 +28,7 @@ import vegas
 from numpy.typing import NDArray
 
 from .phasespace import PhaseSpace
+from .vegas_kernels import invmap
 
 FloatArray = NDArray[np.float64]
 
@@ -79,6 +80,9 @@ class MultiChannelSampler:
     integrand: Callable[[FloatArray], FloatArray | tuple[FloatArray, NDArray]]
     rng: np.random.Generator
     settings: SamplerSettings = field(default_factory=SamplerSettings)
+    #: evaluate foreign densities with vegas's own ``invmap`` (the reference of ``vegas_kernels.invmap``,
+    #: which gives the same numbers bit for bit; kept for the end-to-end test)
+    _vegas_invmap = False
 
     def __post_init__(self) -> None:
         nc = len(self.space.channels)
@@ -119,8 +123,11 @@ class MultiChannelSampler:
             uc = np.empty((other.size, d))
             uc[:, : sp.nx] = np.clip(ux, 0.0, 1.0)
             uc[:, sp.nx :] = u[other, sp.nx :]
-            yc, jvc = np.empty((other.size, d)), np.empty(other.size)
-            self.maps[c].invmap(uc, yc, jvc)
+            if self._vegas_invmap:
+                jvc = np.empty(other.size)
+                self.maps[c].invmap(uc, np.empty((other.size, d)), jvc)
+            else:
+                jvc = invmap(self.maps[c], uc)[1]
             density[other, c] = 1.0 / (jxc * jvc)
         g_parts = density * self.alphas
         g = g_parts.sum(axis=1)
