@@ -1,4 +1,4 @@
-"""Inverse of a vegas importance map, bit-identical to ``vegas.AdaptiveMap.invmap`` but without a binary search.
+"""Inverse of a vegas importance map, bit-identical to ``vegas.AdaptiveMap.invmap``, without binary search.
 
 A vegas map (Lepage, J. Comput. Phys. 27 (1978) 192; vegas 6.4.1 ``AdaptiveMap``) is piecewise linear in each
 direction d: with the ``ninc`` increments of widths ``inc[d, i] = grid[d, i+1] - grid[d, i]``,
@@ -8,14 +8,15 @@ direction d: with the ``ninc`` increments of widths ``inc[d, i] = grid[d, i+1] -
 and the inverse is y(x) = (i + (x - grid[d, i]) / inc[d, i]) / ninc with i the increment holding x. vegas's
 ``invmap`` finds i with ``numpy.searchsorted(grid[d, :], x, side='right')`` (iy = number of nodes <= x,
 i = iy - 1), O(log ninc) per point and the dominant cost of evaluating every channel's density at every point
-in :class:`~darkstrahl.gen.sampler.MultiChannelSampler`. Here iy comes from an O(1) bucket lookup: [grid[d, 0],
-grid[d, ninc]] is cut into ``nbucket`` equal buckets, b(v) = min(floor((v - grid0) s), nbucket - 1) with
-s = nbucket / (grid[d, ninc] - grid0), and ``starts[d, b]`` counts the nodes with b(node) < b. b(v) is
-monotone in v (IEEE subtraction, multiplication by s > 0 and truncation are monotone), so every node counted
-in ``starts[d, b(x)]`` is < x; stepping forward while grid[d, iy] <= x (and backward while grid[d, iy-1] > x,
-which the monotonicity makes a no-op) then ends at exactly the searchsorted index, whatever the rounding of
-the bucket edges. The y and Jacobian arithmetic is vegas's, in the same order (no fastmath), so results are
-equal bit for bit, which ``tests/test_vegas_kernels.py`` asserts against vegas itself.
+in :class:`~darkstrahl.gen.sampler.MultiChannelSampler`. Here iy comes from an O(1) bucket lookup:
+[grid0, grid[d, ninc]] (grid0 = grid[d, 0]) is cut into ``nbucket`` equal buckets,
+b(v) = min(floor((v - grid0) s), nbucket - 1) with s = nbucket / (grid[d, ninc] - grid0), and
+``starts[d, b]`` counts the nodes with b(node) < b. b(v) is monotone in v (IEEE subtraction, multiplication
+by s > 0 and truncation are monotone), so every node counted in ``starts[d, b(x)]`` is < x; stepping forward
+while grid[d, iy] <= x (and backward while grid[d, iy-1] > x, which the monotonicity makes a no-op) then
+ends at exactly the searchsorted index, whatever the rounding of the bucket edges. The y and Jacobian
+arithmetic is vegas's, in the same order (no fastmath), so results are equal bit for bit, which
+``tests/test_vegas_kernels.py`` asserts against vegas itself.
 
 Edge cases follow vegas: iy = 0 (x < grid0) gives y = 0 and dx/dy = inc[d, 0] ninc; iy = ninc + 1
 (x >= grid[d, ninc], or x NaN, which searchsorted sorts last) gives y = 1 and dx/dy = inc[d, ninc-1] ninc.
@@ -30,13 +31,15 @@ from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
 
-BUCKETS_PER_INCREMENT = 8  #: buckets per vegas increment (1/8 node per bucket on average; 2-16 measured alike)
+#: buckets per vegas increment (1/8 node per bucket on average; 2 to 16 were measured within noise)
+BUCKETS_PER_INCREMENT = 8
 
 
 @njit(cache=True)
 def _bucket_starts(grid: FloatArray, nbucket: int) -> tuple[FloatArray, FloatArray, NDArray[np.int64]]:
-    """Per direction d: grid0[d], scale[d] = nbucket / (grid[d, -1] - grid0[d]) and starts[d, b] (dim, nbucket)
-    = number of nodes of grid[d, :] whose bucket is < b (a lower bound of searchsorted side='right')."""
+    """Per direction d: grid0[d], scale[d] = nbucket / (grid[d, -1] - grid0[d]) and starts[d, b]
+    (dim, nbucket) = number of nodes of grid[d, :] whose bucket is < b (a lower bound of searchsorted
+    side='right' for every x in bucket b)."""
     dim, nnode = grid.shape
     grid0 = np.empty(dim)
     scale = np.empty(dim)
@@ -63,8 +66,9 @@ def _bucket_starts(grid: FloatArray, nbucket: int) -> tuple[FloatArray, FloatArr
 def invmap_kernel(
     grid: FloatArray, inc: FloatArray, ninc: int, x: FloatArray, y: FloatArray, jac: FloatArray
 ) -> None:
-    """Fill y (n, dim) and jac (n,) = dx/dy with the inverse of the vegas map given by grid (dim, ninc+1) and
-    inc (dim, ninc) (every direction with ``ninc`` increments) at x (n, dim); vegas's ``invmap`` bit for bit."""
+    """Fill y (n, dim) and jac (n,) = dx/dy with the inverse of the vegas map given by grid (dim, ninc+1)
+    and inc (dim, ninc) (every direction with ``ninc`` increments) at x (n, dim); vegas's ``invmap`` bit
+    for bit."""
     dim, nnode = grid.shape
     nbucket = BUCKETS_PER_INCREMENT * ninc
     grid0, scale, starts = _bucket_starts(grid, nbucket)

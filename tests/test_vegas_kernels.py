@@ -27,7 +27,7 @@ def _trained_map(limits: list[tuple[float, float]], ninc: int, width: float, see
         y = rng.random((20_000, len(limits)))
         x, jac = np.empty_like(y), np.empty(len(y))
         amap.map(y, x, jac)
-        f = np.exp(-(((x - lo) / span - 0.3) / width) ** 2).prod(axis=1) + 1e-6
+        f = np.exp(-((((x - lo) / span - 0.3) / width) ** 2)).prod(axis=1) + 1e-6
         amap.add_training_data(y, (f * jac) ** 2)
         amap.adapt(alpha=1.5)
     return amap
@@ -41,8 +41,8 @@ def _vegas_invmap(amap: vegas.AdaptiveMap, x: np.ndarray) -> tuple[np.ndarray, n
 
 
 def _probe_points(amap: vegas.AdaptiveMap, rng: np.random.Generator) -> np.ndarray:
-    """Random points over and beyond the range, every grid node exactly and its two float neighbours, the range
-    ends, +-0, +-inf and NaN, each coordinate drawn independently from that pool (n, dim)."""
+    """Random points over and beyond the range, every grid node exactly and its two float neighbours, the
+    range ends, +-0, +-inf and NaN, each coordinate drawn independently from that pool (n, dim)."""
     grid = np.asarray(amap.grid)
     dim = grid.shape[0]
     columns = []
@@ -104,8 +104,8 @@ def test_invmap_crowded_and_repeated_nodes() -> None:
 
 
 def test_invmap_inverts_map_and_follows_adaptation() -> None:
-    """y(x(y)) = y up to rounding and the Jacobians agree (the map the kernel inverts is vegas's); after one more
-    adaptation the kernel still equals vegas (it reads the new grid, nothing is cached)."""
+    """y(x(y)) = y up to rounding and the Jacobians agree (the map the kernel inverts is vegas's); after one
+    more adaptation the kernel still equals vegas (it reads the new grid, nothing is cached)."""
     amap = _trained_map([(0.0, 1.0)] * 4, 200, 0.05, seed=9)
     rng = np.random.default_rng(10)
     y0 = rng.random((50_000, 4))
