@@ -10,7 +10,9 @@ phase-space map. Its weight is
 the integrand over the multichannel density (Kleiss & Pittau, Comput. Phys. Commun. 83 (1994) 141), so that
 <w> = int f dPhi for any alpha and maps. Because every channel shares the angle maps and its x map has an
 exact inverse, every channel's density is evaluated at every point; this is why the maps are vegas
-AdaptiveMaps without vegas's stratification (a stratified density is not known at foreign points).
+AdaptiveMaps without vegas's stratification (a stratified density is not known at foreign points). The inverse
+maps y_c(x) and J_Vc at foreign points come from :func:`~darkstrahl.gen.vegas_kernels.invmap`, an O(1)
+lookup equal bit for bit to vegas's ``AdaptiveMap.invmap`` (a binary search per point and dimension).
 Adaptation: each map is trained on its own points with w^2 (vegas's |f J|^2), and
 alpha_c <- alpha_c sqrt(<(g_c/g) w^2>) (normalized, floored at ``alpha_min``).
 
