@@ -63,30 +63,37 @@ def _bucket_starts(grid: FloatArray, nbucket: int) -> tuple[FloatArray, FloatArr
 
 
 @njit(cache=True)
+def _node_count(
+    grid: FloatArray, d: int, grid0: float, scale: float, starts: NDArray[np.int64], nbucket: int, xi: float
+) -> int:
+    """numpy.searchsorted(grid[d, :], xi, side='right'): the number of nodes <= xi (NaN: all of them)."""
+    nnode = grid.shape[1]
+    if xi < grid0:
+        return 0  # grid[d, 0] is the smallest node
+    if xi >= grid[d, nnode - 1] or xi != xi:  # all nodes <= x; NaN sorts after every node
+        return nnode
+    iy = starts[d, min(int((xi - grid0) * scale), nbucket - 1)]
+    while iy > 0 and grid[d, iy - 1] > xi:
+        iy -= 1
+    while iy < nnode and grid[d, iy] <= xi:
+        iy += 1
+    return iy
+
+
+@njit(cache=True)
 def invmap_kernel(
     grid: FloatArray, inc: FloatArray, ninc: int, x: FloatArray, y: FloatArray, jac: FloatArray
 ) -> None:
     """Fill y (n, dim) and jac (n,) = dx/dy with the inverse of the vegas map given by grid (dim, ninc+1)
     and inc (dim, ninc) (every direction with ``ninc`` increments) at x (n, dim); vegas's ``invmap`` bit
     for bit."""
-    dim, nnode = grid.shape
     nbucket = BUCKETS_PER_INCREMENT * ninc
     grid0, scale, starts = _bucket_starts(grid, nbucket)
     for i in range(x.shape[0]):
         j = 1.0  # vegas: jac[i] = 1, then jac[i] *= dx_d/dy_d for d = 0, 1, ... (the same products in order)
-        for d in range(dim):
+        for d in range(grid.shape[0]):
             xi = x[i, d]
-            if xi < grid0[d]:
-                iy = 0  # grid[d, 0] is the smallest node
-            elif xi >= grid[d, nnode - 1] or xi != xi:  # all nodes <= x; NaN sorts after every node
-                iy = nnode
-            else:
-                b = min(int((xi - grid0[d]) * scale[d]), nbucket - 1)
-                iy = starts[d, b]
-                while iy > 0 and grid[d, iy - 1] > xi:
-                    iy -= 1
-                while iy < nnode and grid[d, iy] <= xi:
-                    iy += 1
+            iy = _node_count(grid, d, grid0[d], scale[d], starts, nbucket, xi)
             if iy > 0 and iy <= ninc:
                 iyi = iy - 1
                 y[i, d] = (iyi + (xi - grid[d, iyi]) / inc[d, iyi]) / ninc
@@ -100,6 +107,77 @@ def invmap_kernel(
         jac[i] = j
 
 
+@njit(cache=True)
+def foreign_density_kernel(
+    grid: FloatArray,
+    inc: FloatArray,
+    ninc: int,
+    ux: FloatArray,
+    u: FloatArray,
+    rows: NDArray[np.int64],
+    jx: FloatArray,
+    density: FloatArray,
+    c: int,
+) -> None:
+    """density[rows[k], c] = 1 / (jx[k] J_V(v_k)) with v_k = (clip(ux[k], 0, 1), u[rows[k], nx:]) (nx =
+    ux.shape[1]) and J_V = dx/dy of the vegas map (grid, inc) at v_k, the Jacobian of ``invmap_kernel``
+    without y: the numbers of MultiChannelSampler.sample's vegas path (clip, assemble, invmap, divide), bit
+    for bit. Clipping cannot change J_V: outside [grid0, grid[d, ninc]] the map's end increments apply."""
+    nbucket = BUCKETS_PER_INCREMENT * ninc
+    grid0, scale, starts = _bucket_starts(grid, nbucket)
+    nx = ux.shape[1]
+    for k in range(rows.size):
+        j = 1.0
+        for d in range(grid.shape[0]):
+            if d < nx:
+                xi = ux[k, d]
+                xi = 0.0 if xi < 0.0 else (1.0 if xi > 1.0 else xi)  # numpy.clip; NaN stays NaN
+            else:
+                xi = u[rows[k], d]
+            iy = _node_count(grid, d, grid0[d], scale[d], starts, nbucket, xi)
+            j *= inc[d, min(max(iy - 1, 0), ninc - 1)] * ninc  # invmap_kernel's three cases
+        density[rows[k], c] = 1.0 / (jx[k] * j)
+
+
+def _uniform_ninc(amap: vegas.AdaptiveMap) -> int:
+    """The number of increments of every direction of ``amap``, or 0 if they differ."""
+    nincs = np.asarray(amap.ninc)
+    return int(nincs[0]) if np.all(nincs == np.asarray(amap.grid).shape[1] - 1) else 0
+
+
+def foreign_density(
+    amap: vegas.AdaptiveMap,
+    ux: FloatArray,
+    u: FloatArray,
+    rows: NDArray[np.int64],
+    jx: FloatArray,
+    density: FloatArray,
+    c: int,
+) -> None:
+    """Fill density[rows, c] (density (n, C), C-contiguous) with 1 / (jx J_V), the density of channel c at
+    the points ``rows`` of a batch: ux (m, nx) the channel's inverse phase-space map (clipped to [0, 1]), u
+    (n, dim) the batch's unit-cube points (coordinates nx.. shared by all channels), jx (m,) the Jacobian of
+    the channel's x map, J_V (m,) that of ``amap`` (see :func:`foreign_density_kernel`)."""
+    ninc = _uniform_ninc(amap)
+    if ninc:
+        foreign_density_kernel(
+            np.asarray(amap.grid),
+            np.asarray(amap.inc),
+            ninc,
+            np.ascontiguousarray(ux, dtype=np.float64),
+            u,
+            rows,
+            jx,
+            density,
+            c,
+        )
+        return
+    v = np.empty((rows.size, u.shape[1]))
+    v[:, : ux.shape[1]] = np.clip(ux, 0.0, 1.0)
+    v[:, ux.shape[1] :] = u[rows, ux.shape[1] :]
+    density[rows, c] = 1.0 / (jx * invmap(amap, v)[1])
+
+
 def invmap(amap: vegas.AdaptiveMap, x: FloatArray) -> tuple[FloatArray, FloatArray]:
     """y (n, dim) in [0, 1]^dim and the Jacobian dx/dy (n,) of ``amap`` at x (n, dim): the result of
     ``amap.invmap(x, y, jac)`` (vegas 6.4.1), bit for bit. The map's arrays are read at every call, so the
@@ -108,10 +186,9 @@ def invmap(amap: vegas.AdaptiveMap, x: FloatArray) -> tuple[FloatArray, FloatArr
     x = np.ascontiguousarray(x, dtype=np.float64)
     y = np.empty_like(x)
     jac = np.empty(x.shape[0])
-    grid = np.asarray(amap.grid)
-    nincs = np.asarray(amap.ninc)
-    if np.all(nincs == grid.shape[1] - 1):
-        invmap_kernel(grid, np.asarray(amap.inc), int(nincs[0]), x, y, jac)
+    ninc = _uniform_ninc(amap)
+    if ninc:
+        invmap_kernel(np.asarray(amap.grid), np.asarray(amap.inc), ninc, x, y, jac)
     else:
         amap.invmap(x, y, jac)
     return y, jac

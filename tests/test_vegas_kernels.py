@@ -12,7 +12,7 @@ from darkstrahl.gen.event_stream import RunSettings
 from darkstrahl.gen.events import EventBatch
 from darkstrahl.gen.generator import make_generator
 from darkstrahl.gen.sampler import SamplerSettings
-from darkstrahl.gen.vegas_kernels import invmap
+from darkstrahl.gen.vegas_kernels import foreign_density, invmap
 from darkstrahl.runcard import build, load_card
 
 
@@ -127,6 +127,34 @@ def test_unequal_increments_fall_back_to_vegas() -> None:
     y_ref, jac_ref = _vegas_invmap(amap, x)
     y, jac = invmap(amap, x)
     assert np.array_equal(y, y_ref) and np.array_equal(jac, jac_ref)
+
+
+@pytest.mark.parametrize("unequal", [False, True])
+def test_foreign_density_equals_vegas_path(unequal: bool) -> None:
+    """density[rows, c] = 1 / (jx J_V(clip(ux), u[rows, nx:])) as the sampler computed it with vegas (clip,
+    assemble, ``invmap``, divide), for ux inside, outside [0, 1] and NaN; other cells untouched."""
+    rng = np.random.default_rng(4)
+    nx, dim, n = 3, 5, 4000
+    if unequal:  # directions with different numbers of increments: vegas itself
+        amap = vegas.AdaptiveMap([[*np.sort(rng.random(k)).tolist(), 0.0, 1.0] for k in (5, 9, 3, 7, 4)])
+    else:
+        amap = _trained_map([(0.0, 1.0)] * dim, 200, 0.03, seed=11)
+    u = rng.random((n, dim))
+    rows = np.sort(rng.choice(n, 3000, replace=False))
+    ux = rng.uniform(-0.1, 1.1, (rows.size, nx))
+    ux[:20, 0] = np.nan
+    nodes = np.asarray(amap.grid)[1, : min(20, amap.ninc[1] + 1)]
+    ux[20 : 20 + nodes.size, 1] = nodes
+    jx = rng.uniform(0.5, 2.0, rows.size)
+    v = np.empty((rows.size, dim))
+    v[:, :nx] = np.clip(ux, 0.0, 1.0)
+    v[:, nx:] = u[rows, nx:]
+    ref = np.full((n, 3), -1.0)
+    ref[rows, 1] = 1.0 / (jx * _vegas_invmap(amap, v)[1])
+    density = np.full((n, 3), -1.0)
+    foreign_density(amap, ux, u, rows, jx, density, 1)
+    assert np.array_equal(density, ref, equal_nan=True)
+    assert np.isnan(density[rows[0], 1]) == np.isnan(ref[rows[0], 1])
 
 
 def _generate(card: str, vegas_invmap: bool) -> tuple[list[float], EventBatch]:
