@@ -63,80 +63,61 @@ def _bucket_starts(grid: FloatArray, nbucket: int) -> tuple[FloatArray, FloatArr
 
 
 @njit(cache=True)
-def _node_count(
-    grid: FloatArray, d: int, grid0: float, scale: float, starts: NDArray[np.int64], nbucket: int, xi: float
-) -> int:
-    """numpy.searchsorted(grid[d, :], xi, side='right'): the number of nodes <= xi (NaN: all of them)."""
-    nnode = grid.shape[1]
-    if xi < grid0:
-        return 0  # grid[d, 0] is the smallest node
-    if xi >= grid[d, nnode - 1] or xi != xi:  # all nodes <= x; NaN sorts after every node
-        return nnode
-    iy = starts[d, min(int((xi - grid0) * scale), nbucket - 1)]
-    while iy > 0 and grid[d, iy - 1] > xi:
-        iy -= 1
-    while iy < nnode and grid[d, iy] <= xi:
-        iy += 1
-    return iy
-
-
-@njit(cache=True)
-def invmap_kernel(
-    grid: FloatArray, inc: FloatArray, ninc: int, x: FloatArray, y: FloatArray, jac: FloatArray
-) -> None:
-    """Fill y (n, dim) and jac (n,) = dx/dy with the inverse of the vegas map given by grid (dim, ninc+1)
-    and inc (dim, ninc) (every direction with ``ninc`` increments) at x (n, dim); vegas's ``invmap`` bit
-    for bit."""
-    nbucket = BUCKETS_PER_INCREMENT * ninc
-    grid0, scale, starts = _bucket_starts(grid, nbucket)
-    for i in range(x.shape[0]):
-        j = 1.0  # vegas: jac[i] = 1, then jac[i] *= dx_d/dy_d for d = 0, 1, ... (the same products in order)
-        for d in range(grid.shape[0]):
-            xi = x[i, d]
-            iy = _node_count(grid, d, grid0[d], scale[d], starts, nbucket, xi)
-            if iy > 0 and iy <= ninc:
-                iyi = iy - 1
-                y[i, d] = (iyi + (xi - grid[d, iyi]) / inc[d, iyi]) / ninc
-                j *= inc[d, iyi] * ninc
-            elif iy <= 0:
-                y[i, d] = 0.0
-                j *= inc[d, 0] * ninc
-            else:
-                y[i, d] = 1.0
-                j *= inc[d, ninc - 1] * ninc
-        jac[i] = j
-
-
-@njit(cache=True)
-def foreign_density_kernel(
+def inverse_jacobian_kernel(
     grid: FloatArray,
     inc: FloatArray,
     ninc: int,
     ux: FloatArray,
     u: FloatArray,
     rows: NDArray[np.int64],
-    jx: FloatArray,
-    density: FloatArray,
-    c: int,
+    clip: bool,
+    y: FloatArray,
+    jac: FloatArray,
 ) -> None:
-    """density[rows[k], c] = 1 / (jx[k] J_V(v_k)) with v_k = (clip(ux[k], 0, 1), u[rows[k], nx:]) (nx =
-    ux.shape[1]) and J_V = dx/dy of the vegas map (grid, inc) at v_k, the Jacobian of ``invmap_kernel``
-    without y: the numbers of MultiChannelSampler.sample's vegas path (clip, assemble, invmap, divide), bit
-    for bit. Clipping cannot change J_V: outside [grid0, grid[d, ninc]] the map's end increments apply."""
+    """vegas's ``invmap`` of the vegas map (grid (dim, ninc+1), inc (dim, ninc), every direction with ``ninc``
+    increments) at the m points v_k, k < m = jac.size: v_k[d] = ux[k, d] for d < nx = ux.shape[1] (clipped
+    to [0, 1] as numpy.clip if ``clip``) and v_k[d] = u[rows[k], d] for d >= nx. Fills jac (m,) = dx/dy and,
+    unless y is empty, y (m, dim), bit for bit as vegas. One kernel for :func:`invmap` (nx = dim) and
+    :func:`foreign_density` (the lookup is written once; as a helper function it made both 2x slower)."""
+    dim, nnode = grid.shape
+    nx = ux.shape[1]
+    write_y = y.shape[0] > 0
     nbucket = BUCKETS_PER_INCREMENT * ninc
     grid0, scale, starts = _bucket_starts(grid, nbucket)
-    nx = ux.shape[1]
-    for k in range(rows.size):
-        j = 1.0
-        for d in range(grid.shape[0]):
+    for k in range(jac.size):
+        j = 1.0  # vegas: jac = 1, then jac *= dx_d/dy_d for d = 0, 1, ... (the same products in order)
+        for d in range(dim):
             if d < nx:
                 xi = ux[k, d]
-                xi = 0.0 if xi < 0.0 else (1.0 if xi > 1.0 else xi)  # numpy.clip; NaN stays NaN
+                if clip:
+                    xi = 0.0 if xi < 0.0 else (1.0 if xi > 1.0 else xi)  # numpy.clip; NaN stays NaN
             else:
                 xi = u[rows[k], d]
-            iy = _node_count(grid, d, grid0[d], scale[d], starts, nbucket, xi)
-            j *= inc[d, min(max(iy - 1, 0), ninc - 1)] * ninc  # invmap_kernel's three cases
-        density[rows[k], c] = 1.0 / (jx[k] * j)
+            # iy = numpy.searchsorted(grid[d, :], xi, side='right'), the number of nodes <= xi
+            if xi < grid0[d]:
+                iy = 0  # grid[d, 0] is the smallest node
+            elif xi >= grid[d, nnode - 1] or xi != xi:  # all nodes <= x; NaN sorts after every node
+                iy = nnode
+            else:
+                iy = starts[d, min(int((xi - grid0[d]) * scale[d]), nbucket - 1)]
+                while iy > 0 and grid[d, iy - 1] > xi:
+                    iy -= 1
+                while iy < nnode and grid[d, iy] <= xi:
+                    iy += 1
+            if iy > 0 and iy <= ninc:
+                iyi = iy - 1
+                if write_y:
+                    y[k, d] = (iyi + (xi - grid[d, iyi]) / inc[d, iyi]) / ninc
+                j *= inc[d, iyi] * ninc
+            elif iy <= 0:
+                if write_y:
+                    y[k, d] = 0.0
+                j *= inc[d, 0] * ninc
+            else:
+                if write_y:
+                    y[k, d] = 1.0
+                j *= inc[d, ninc - 1] * ninc
+        jac[k] = j
 
 
 def _uniform_ninc(amap: vegas.AdaptiveMap) -> int:
@@ -157,25 +138,27 @@ def foreign_density(
     """Fill density[rows, c] (density (n, C), C-contiguous) with 1 / (jx J_V), the density of channel c at
     the points ``rows`` of a batch: ux (m, nx) the channel's inverse phase-space map (clipped to [0, 1]), u
     (n, dim) the batch's unit-cube points (coordinates nx.. shared by all channels), jx (m,) the Jacobian of
-    the channel's x map, J_V (m,) that of ``amap`` (see :func:`foreign_density_kernel`)."""
+    the channel's x map, J_V (m,) that of ``amap`` (see :func:`inverse_jacobian_kernel`)."""
     ninc = _uniform_ninc(amap)
     if ninc:
-        foreign_density_kernel(
+        jac = np.empty(rows.size)
+        inverse_jacobian_kernel(
             np.asarray(amap.grid),
             np.asarray(amap.inc),
             ninc,
             np.ascontiguousarray(ux, dtype=np.float64),
             u,
             rows,
-            jx,
-            density,
-            c,
+            True,
+            np.empty((0, u.shape[1])),
+            jac,
         )
-        return
-    v = np.empty((rows.size, u.shape[1]))
-    v[:, : ux.shape[1]] = np.clip(ux, 0.0, 1.0)
-    v[:, ux.shape[1] :] = u[rows, ux.shape[1] :]
-    density[rows, c] = 1.0 / (jx * invmap(amap, v)[1])
+    else:
+        v = np.empty((rows.size, u.shape[1]))
+        v[:, : ux.shape[1]] = np.clip(ux, 0.0, 1.0)
+        v[:, ux.shape[1] :] = u[rows, ux.shape[1] :]
+        jac = invmap(amap, v)[1]
+    density[rows, c] = 1.0 / (jx * jac)
 
 
 def invmap(amap: vegas.AdaptiveMap, x: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -188,7 +171,8 @@ def invmap(amap: vegas.AdaptiveMap, x: FloatArray) -> tuple[FloatArray, FloatArr
     jac = np.empty(x.shape[0])
     ninc = _uniform_ninc(amap)
     if ninc:
-        invmap_kernel(np.asarray(amap.grid), np.asarray(amap.inc), ninc, x, y, jac)
+        rows = np.empty(0, dtype=np.int64)  # never read: nx = dim
+        inverse_jacobian_kernel(np.asarray(amap.grid), np.asarray(amap.inc), ninc, x, x, rows, False, y, jac)
     else:
         amap.invmap(x, y, jac)
     return y, jac
