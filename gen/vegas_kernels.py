@@ -18,6 +18,11 @@ ends at exactly the searchsorted index, whatever the rounding of the bucket edge
 arithmetic is vegas's, in the same order (no fastmath), so results are equal bit for bit, which
 ``tests/test_vegas_kernels.py`` asserts against vegas itself.
 
+:func:`foreign_density` applies the same lookup to the sampler's foreign points without building them: the
+density 1 / (J_x J_V) of one channel at the other channels' points, the clipping to [0, 1], the assembly of
+the point from the channel's x coordinates and the shared angles, and the scatter into the (n, C) density
+array, in one pass (the numbers of the former numpy + vegas code, bit for bit).
+
 Edge cases follow vegas: iy = 0 (x < grid0) gives y = 0 and dx/dy = inc[d, 0] ninc; iy = ninc + 1
 (x >= grid[d, ninc], or x NaN, which searchsorted sorts last) gives y = 1 and dx/dy = inc[d, ninc-1] ninc.
 """

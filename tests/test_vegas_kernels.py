@@ -1,6 +1,7 @@
-"""The O(1) inverse vegas map (gen/vegas_kernels.py) against vegas's own ``AdaptiveMap.invmap``, bit for bit
-(np.array_equal, never allclose: the kernel must change the speed of the sampler, not one of its numbers), and
-a short generation that gives identical events with either implementation."""
+"""The O(1) inverse vegas map (gen/vegas_kernels.py: ``invmap`` and the sampler's ``foreign_density``) against
+vegas's own ``AdaptiveMap.invmap``, bit for bit (np.array_equal, never allclose: the kernel must change the
+speed of the sampler, not one of its numbers), and a short generation that gives identical events with
+either implementation."""
 
 from __future__ import annotations
 
