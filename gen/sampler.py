@@ -82,8 +82,8 @@ class MultiChannelSampler:
     integrand: Callable[[FloatArray], FloatArray | tuple[FloatArray, NDArray]]
     rng: np.random.Generator
     settings: SamplerSettings = field(default_factory=SamplerSettings)
-    #: evaluate foreign densities with vegas's own ``invmap`` (the reference of ``vegas_kernels.invmap``,
-    #: which gives the same numbers bit for bit; kept for the end-to-end test)
+    #: evaluate foreign densities with vegas's own ``invmap``, the former code and the reference of
+    #: ``vegas_kernels.foreign_density`` (same numbers bit for bit); kept for the end-to-end test, benchmark
     _vegas_invmap = False
 
     def __post_init__(self) -> None:
