@@ -62,21 +62,23 @@ from .constants import GEV2_TO_FB, M_MU
 from .events import EventBatch
 from .kinematics import beam_s
 from .layout import Layout, Slot, primary_rows
-from .phasespace import Channel, PhaseSpace, collinear_cos_map, log_inverse, log_map
+from .mumu_kernels import build_mumu_events, channel_from_x, channel_to_x, mumu_integrand
+from .phasespace import Channel, PhaseSpace
 from .process import ProcessRequest, no_decay
 from .sm_mumu import born_msq, born_sigma, mumugamma_msq
 from .sm_mumu_matching import (
     RadiativeMatching,
-    build_mumugamma,
     collinear_scale_q2,
     soft_virtual_factor,
     sudakov_factor,
+    wide_angle_beta,
 )
 
 FloatArray = NDArray[np.float64]
 TWO_PI = 2.0 * math.pi
 
 #: LHE process ids (LPRUP) of the generated SM backgrounds.
+BORN_SHARE = 0.5  #: the part u0 < BORN_SHARE of each channel maps to the Born region
 LPRUP_SM = {"mumu": 11, "tautau": 12, "twophoton_mumu": 13}
 
 
@@ -214,7 +216,21 @@ class MuMuProcess:
     # ------------------------------------------------------------------ matrix element
     def integrand(self, p: NDArray) -> NDArray:
         """dsigma/dPhi [fb]: Born x K_SV for Born-region events (zero photon), the exact |M|^2 x S(omega, c)
-        otherwise (module docstring)."""
+        otherwise (module docstring; :func:`~darkstrahl.gen.mumu_kernels.mumu_integrand`, whose test compares
+        it with :meth:`reference_integrand`)."""
+        return mumu_integrand(
+            np.ascontiguousarray(p, dtype=np.float64),
+            self.m_mu,
+            self.radiative,
+            self.matching.omega_min,
+            wide_angle_beta(self.matching),
+        )
+
+    def reference_integrand(self, p: NDArray) -> NDArray:
+        """The integrand from the numpy functions of the formulas (HELAS Born |M|^2 of
+        :func:`~darkstrahl.gen.sm_mumu.born_msq`, :func:`~darkstrahl.gen.sm_mumu.mumugamma_msq`,
+        :func:`~darkstrahl.gen.sm_mumu_matching.soft_virtual_factor` and
+        :func:`~darkstrahl.gen.sm_mumu_matching.sudakov_factor`): the reference of :meth:`integrand`."""
         s = beam_s(p)
         out = np.zeros(p.shape[0])
         born = p[:, 4, 0] == 0.0 if self.radiative else np.ones(p.shape[0], dtype=bool)
@@ -236,70 +252,29 @@ class MuMuProcess:
         return self.integrand(p), np.zeros(p.shape[0], dtype=np.int64)
 
     # ------------------------------------------------------------------ phase space
-    def _omega_max(self, rs: FloatArray | None) -> FloatArray:
-        r = np.asarray(self.sqrt_s if rs is None else rs, dtype=np.float64)
-        kin = (r * r - self.m_pair_min**2) / (2.0 * r)
-        return np.maximum(kin, self.matching.omega_min * (1.0 + 1e-9))
+    def _channel(self, kind: str) -> Channel:
+        """Channel ``kind`` (module docstring): ``fsr`` with the Born region in u0 < BORN_SHARE, ``isr`` the
+        hard-photon region only (:func:`~darkstrahl.gen.mumu_kernels.channel_to_x` and its inverse)."""
+        fsr = kind == "fsr"
+        consts = (
+            BORN_SHARE if fsr else 0.0,
+            self.matching.omega_min,
+            self.matching.cos_c,
+            self.m_mu,
+            self.m_pair_min,
+        )
 
-    def _beta_star(self, omega: FloatArray, rs: FloatArray) -> FloatArray:
-        m2 = np.maximum(rs * rs - 2.0 * rs * omega, 4.0 * self.m_mu**2)
-        return np.clip(np.sqrt(1.0 - 4.0 * self.m_mu**2 / m2), 1e-12, 1.0 - 1e-12)
-
-    def _radiative_channel(self, kind: str) -> Channel:
-        cc = self.matching.cos_c
-        w_min = self.matching.omega_min
+        def energies(n: int, rs: FloatArray | None) -> FloatArray:
+            r = np.full(n, self.sqrt_s) if rs is None else rs
+            return np.ascontiguousarray(r, dtype=np.float64)
 
         def to_x(u: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
-            r = np.full(u.shape[0], self.sqrt_s) if rs is None else rs
-            omega, jw = log_map(u[:, 0], w_min, self._omega_max(r))
-            if kind == "isr":
-                c1, jc1 = collinear_cos_map(u[:, 1], -cc, cc)
-                c2, jc2 = 2.0 * u[:, 3] - 1.0, np.full(u.shape[0], 2.0)
-            else:
-                c1, jc1 = cc * (2.0 * u[:, 1] - 1.0), np.full(u.shape[0], 2.0 * cc)
-                b = self._beta_star(omega, r)
-                y = np.arctanh(b)
-                c2 = np.tanh(y * (2.0 * u[:, 3] - 1.0)) / b
-                jc2 = 2.0 * y * (1.0 - b * b * c2 * c2) / b
-            x = np.column_stack([omega, c1, TWO_PI * u[:, 2], c2, TWO_PI * u[:, 4]])
-            return x, jw * jc1 * jc2 * TWO_PI**2
+            return channel_to_x(np.ascontiguousarray(u), energies(u.shape[0], rs), fsr, *consts)
 
         def from_x(x: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
-            n = x.shape[0]
-            r = np.full(n, self.sqrt_s) if rs is None else rs
-            rad = x[:, 0] > 0.0
-            omega = np.where(rad, x[:, 0], w_min)
-            u0, jw = log_inverse(omega, w_min, self._omega_max(r))
-            c1, c2 = np.clip(x[:, 1], -cc, cc), np.clip(x[:, 3], -1.0, 1.0)
-            if kind == "isr":
-                y = math.atanh(cc)
-                u1 = (np.arctanh(c1) + y) / (2.0 * y)
-                jc1 = (1.0 - c1 * c1) * 2.0 * y
-                u3, jc2 = 0.5 * (c2 + 1.0), np.full(n, 2.0)
-            else:
-                u1, jc1 = 0.5 * (c1 / cc + 1.0), np.full(n, 2.0 * cc)
-                b = self._beta_star(omega, r)
-                y = np.arctanh(b)
-                u3 = 0.5 * (np.arctanh(np.clip(b * c2, -1 + 1e-16, 1 - 1e-16)) / y + 1.0)
-                jc2 = 2.0 * y * (1.0 - b * b * c2 * c2) / b
-            u = np.column_stack([u0, u1, x[:, 2] / TWO_PI, u3, x[:, 4] / TWO_PI])
-            j = jw * jc1 * jc2 * TWO_PI**2
-            return np.where(rad[:, None], np.clip(u, 0.0, 1.0), 0.5), np.where(rad, j, np.inf)
+            return channel_from_x(np.ascontiguousarray(x), energies(x.shape[0], rs), fsr, *consts)
 
         return Channel(kind, to_x, from_x)
-
-    @staticmethod
-    def _born_channel() -> Channel:
-        def to_x(u: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
-            x = np.column_stack([-(1.0 + u[:, 0]), 2.0 * u[:, 1] - 1.0, TWO_PI * u[:, 2], u[:, 3], u[:, 4]])
-            return x, np.full(u.shape[0], 4.0 * math.pi)
-
-        def from_x(x: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
-            born = x[:, 0] < 0.0
-            u = np.column_stack([-x[:, 0] - 1.0, 0.5 * (x[:, 1] + 1.0), x[:, 2] / TWO_PI, x[:, 3], x[:, 4]])
-            return np.where(born[:, None], np.clip(u, 0.0, 1.0), 0.5), np.where(born, 4.0 * math.pi, np.inf)
-
-        return Channel("born", to_x, from_x)
 
     @cached_property
     def phase_space(self) -> PhaseSpace:
@@ -309,24 +284,12 @@ class MuMuProcess:
         def builder(
             x: FloatArray, ang: FloatArray, rs: FloatArray | None = None
         ) -> tuple[FloatArray, FloatArray]:
-            n = x.shape[0]
-            r = np.full(n, self.sqrt_s) if rs is None else np.asarray(rs, dtype=np.float64)
-            born = x[:, 0] < 0.0
-            p = np.zeros((n, 5, 4))
-            w = np.zeros(n)
-            if born.any():
-                p[born, :4], w[born] = lepton_pair_born(r[born], self.m_mu, x[born, 1], x[born, 2])
-            rad = ~born
-            if rad.any():
-                wmax = (r[rad] ** 2 - self.m_pair_min**2) / (2.0 * r[rad])
-                ok = x[rad, 0] < wmax
-                omega = np.where(ok, x[rad, 0], 0.5 * wmax)
-                ang3 = np.ascontiguousarray(x[rad][:, 1:5])
-                p[rad], wr = build_mumugamma(np.ascontiguousarray(r[rad]), self.m_mu, omega, ang3)
-                w[rad] = np.where(ok, wr, 0.0)
-            return p, w
+            r = np.full(x.shape[0], self.sqrt_s) if rs is None else rs
+            return build_mumu_events(
+                np.ascontiguousarray(r, dtype=np.float64), self.m_mu, self.m_pair_min, np.ascontiguousarray(x)
+            )
 
-        channels = (self._born_channel(), self._radiative_channel("isr"), self._radiative_channel("fsr"))
+        channels = (self._channel("isr"), self._channel("fsr"))
         return PhaseSpace(
             5, 5, channels, builder, sqrt_s=self.sqrt_s, threshold=max(2 * self.m_mu, self.m_min)
         )
