@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .constants import ALPHA, E_CHARGE, GEV2_TO_FB
-from .sm_mumu import ALL, _mmg_event
+from .sm_mumu import ALL, _mmg_event, mmg_scratch
 from .sm_mumu_matching import mumugamma_event
 
 FloatArray = NDArray[np.float64]
@@ -28,6 +28,9 @@ _TWO_PI = 2.0 * math.pi
 _A_PI = ALPHA / math.pi
 #: 2 (alpha/pi)(pi^2/3 - 1/2): the non-log soft+virtual constant (sm_mumu_matching._sv_constant)
 _SV = 2.0 * _A_PI * (math.pi**2 / 3.0 - 0.5)
+#: Bits of a channel ``kind``: photon polar angle with the beam-collinear map; mu- direction (mu mu frame,
+#: relative to the photon) with the muon-collinear map.
+COLLINEAR_PHOTON, COLLINEAR_MUON = 1, 2
 
 
 @nb.njit(cache=True, inline="always")
@@ -54,6 +57,7 @@ def mumu_integrand(p: NDArray, m: float, radiative: bool, omega_min: float, beta
     n = p.shape[0]
     out = np.empty(n)
     buf = np.empty(32, dtype=np.complex128)
+    eps, jm, jf = mmg_scratch()
     e4 = E_CHARGE**4
     for i in range(n):
         q = p[i]
@@ -76,7 +80,7 @@ def mumu_integrand(p: NDArray, m: float, radiative: bool, omega_min: float, beta
             e_q = (_dot(q, 0, 2) + _dot(q, 1, 2)) / rs
             qq = math.sqrt(max(e_q * e_q - m * m, 1e-300))
             c = min(max((e_q - 2.0 * _dot(q, 0, 2) / rs) / qq, -1.0), 1.0)
-            _mmg_event(q, m, ALL, False, buf)
+            _mmg_event(q, m, ALL, False, buf, eps, jm, jf)
             acc = 0.0
             for h in range(32):
                 acc += buf[h].real ** 2 + buf[h].imag ** 2
@@ -138,7 +142,7 @@ def _beta_star(omega: float, r: float, m: float) -> float:
 def channel_to_x(
     u: NDArray,
     rs: FloatArray,
-    fsr: bool,
+    kind: int,
     a: float,
     omega_min: float,
     cos_c: float,
@@ -164,15 +168,17 @@ def channel_to_x(
         span = math.log(_omega_max(r, m_pair_min, omega_min) / omega_min)
         omega = omega_min * math.exp((u[i, 0] - a) / (1.0 - a) * span)
         jw = omega * span
-        if fsr:
+        if kind & COLLINEAR_PHOTON:
+            c1 = math.tanh(-y_c + u[i, 1] * 2.0 * y_c)
+            jc1 = (1.0 - c1 * c1) * 2.0 * y_c
+        else:
             c1, jc1 = cos_c * (2.0 * u[i, 1] - 1.0), 2.0 * cos_c
+        if kind & COLLINEAR_MUON:
             b = _beta_star(omega, r, m)
             y = math.atanh(b)
             c2 = math.tanh(y * (2.0 * u[i, 3] - 1.0)) / b
             jc2 = 2.0 * y * (1.0 - b * b * c2 * c2) / b
         else:
-            c1 = math.tanh(-y_c + u[i, 1] * 2.0 * y_c)
-            jc1 = (1.0 - c1 * c1) * 2.0 * y_c
             c2, jc2 = 2.0 * u[i, 3] - 1.0, 2.0
         x[i, 0], x[i, 1], x[i, 2], x[i, 3], x[i, 4] = omega, c1, _TWO_PI * u[i, 2], c2, _TWO_PI * u[i, 4]
         j[i] = jw * jc1 * jc2 * _TWO_PI**2 / (1.0 - a)
@@ -183,7 +189,7 @@ def channel_to_x(
 def channel_from_x(
     x: NDArray,
     rs: FloatArray,
-    fsr: bool,
+    kind: int,
     a: float,
     omega_min: float,
     cos_c: float,
@@ -212,15 +218,17 @@ def channel_from_x(
         jw = omega * span
         c1 = min(max(x[i, 1], -cos_c), cos_c)
         c2 = min(max(x[i, 3], -1.0), 1.0)
-        if fsr:
+        if kind & COLLINEAR_PHOTON:
+            u1 = (math.atanh(c1) + y_c) / (2.0 * y_c)
+            jc1 = (1.0 - c1 * c1) * 2.0 * y_c
+        else:
             u1, jc1 = 0.5 * (c1 / cos_c + 1.0), 2.0 * cos_c
+        if kind & COLLINEAR_MUON:
             b = _beta_star(omega, r, m)
             y = math.atanh(b)
             u3 = 0.5 * (math.atanh(min(max(b * c2, -1 + 1e-16), 1 - 1e-16)) / y + 1.0)
             jc2 = 2.0 * y * (1.0 - b * b * c2 * c2) / b
         else:
-            u1 = (math.atanh(c1) + y_c) / (2.0 * y_c)
-            jc1 = (1.0 - c1 * c1) * 2.0 * y_c
             u3, jc2 = 0.5 * (c2 + 1.0), 2.0
         vals = (a + (1.0 - a) * v0, u1, x[i, 2] / _TWO_PI, u3, x[i, 4] / _TWO_PI)
         for k in range(5):

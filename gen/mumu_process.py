@@ -62,7 +62,14 @@ from .constants import GEV2_TO_FB, M_MU
 from .events import EventBatch
 from .kinematics import beam_s
 from .layout import Layout, Slot, primary_rows
-from .mumu_kernels import build_mumu_events, channel_from_x, channel_to_x, mumu_integrand
+from .mumu_kernels import (
+    COLLINEAR_MUON,
+    COLLINEAR_PHOTON,
+    build_mumu_events,
+    channel_from_x,
+    channel_to_x,
+    mumu_integrand,
+)
 from .phasespace import Channel, PhaseSpace
 from .process import ProcessRequest, no_decay
 from .sm_mumu import born_msq, born_sigma, mumugamma_msq
@@ -79,6 +86,11 @@ TWO_PI = 2.0 * math.pi
 
 #: LHE process ids (LPRUP) of the generated SM backgrounds.
 BORN_SHARE = 0.5  #: the part u0 < BORN_SHARE of each channel maps to the Born region
+#: The hard channels and their photon maps (mumu_kernels bits); "fsr" also holds the Born region.
+CHANNEL_KINDS = {
+    "isr": COLLINEAR_PHOTON,
+    "fsr": COLLINEAR_MUON,
+}
 LPRUP_SM = {"mumu": 11, "tautau": 12, "twophoton_mumu": 13}
 
 
@@ -255,9 +267,9 @@ class MuMuProcess:
     def _channel(self, kind: str) -> Channel:
         """Channel ``kind`` (module docstring): ``fsr`` with the Born region in u0 < BORN_SHARE, ``isr`` the
         hard-photon region only (:func:`~darkstrahl.gen.mumu_kernels.channel_to_x` and its inverse)."""
-        fsr = kind == "fsr"
+        bits = CHANNEL_KINDS[kind]
         consts = (
-            BORN_SHARE if fsr else 0.0,
+            BORN_SHARE if kind == "fsr" else 0.0,
             self.matching.omega_min,
             self.matching.cos_c,
             self.m_mu,
@@ -269,10 +281,10 @@ class MuMuProcess:
             return np.ascontiguousarray(r, dtype=np.float64)
 
         def to_x(u: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
-            return channel_to_x(np.ascontiguousarray(u), energies(u.shape[0], rs), fsr, *consts)
+            return channel_to_x(np.ascontiguousarray(u), energies(u.shape[0], rs), bits, *consts)
 
         def from_x(x: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
-            return channel_from_x(np.ascontiguousarray(x), energies(x.shape[0], rs), fsr, *consts)
+            return channel_from_x(np.ascontiguousarray(x), energies(x.shape[0], rs), bits, *consts)
 
         return Channel(kind, to_x, from_x)
 
@@ -289,7 +301,7 @@ class MuMuProcess:
                 np.ascontiguousarray(r, dtype=np.float64), self.m_mu, self.m_pair_min, np.ascontiguousarray(x)
             )
 
-        channels = (self._channel("isr"), self._channel("fsr"))
+        channels = tuple(self._channel(k) for k in CHANNEL_KINDS)
         return PhaseSpace(
             5, 5, channels, builder, sqrt_s=self.sqrt_s, threshold=max(2 * self.m_mu, self.m_min)
         )

@@ -189,9 +189,30 @@ ISR, FSR, ALL = 1, 2, 3
 
 
 @nb.njit(cache=True)
-def _mmg_event(p: NDArray, m: float, parts: int, gauge_check: bool, out: NDArray) -> None:
+def mmg_scratch() -> tuple[NDArray, NDArray, NDArray]:
+    """Work arrays of :func:`_mmg_event` (allocated once per batch, not per event)."""
+    return (
+        np.empty((2, 4), dtype=np.complex128),
+        np.empty((4, 4), dtype=np.complex128),
+        np.empty((4, 2, 4), dtype=np.complex128),
+    )
+
+
+@nb.njit(cache=True)
+def _mmg_event(
+    p: NDArray,
+    m: float,
+    parts: int,
+    gauge_check: bool,
+    out: NDArray,
+    eps: NDArray,
+    jm: NDArray,
+    jf: NDArray,
+) -> None:
     """32 helicity amplitudes of e- e+ -> mu- mu+ gamma for one event p (5, 4); code bits
-    a | b<<1 | c<<2 | d<<3 | g<<4 (set bit = helicity -1 of e-, e+, mu-, mu+, gamma)."""
+    a | b<<1 | c<<2 | d<<3 | g<<4 (set bit = helicity -1 of e-, e+, mu-, mu+, gamma). ``eps`` (2, 4),
+    ``jm`` (4, 4) and ``jf`` (4, 2, 4) complex work arrays (:func:`mmg_scratch`): the photon polarizations,
+    the muon currents without and with the photon (every entry is written before it is read)."""
     k = p[4]
     s = (
         (p[0, 0] + p[1, 0]) ** 2
@@ -210,7 +231,6 @@ def _mmg_event(p: NDArray, m: float, parts: int, gauge_check: bool, out: NDArray
     pp = k - p[1]  # e+ line
     pm = p[2] + k  # mu- line
     pq = -p[3] - k  # mu+ line
-    eps = np.empty((2, 4), dtype=np.complex128)
     for g in range(2):
         if gauge_check:
             for mu in range(4):
@@ -219,8 +239,6 @@ def _mmg_event(p: NDArray, m: float, parts: int, gauge_check: bool, out: NDArray
             e = vxxxxx(k[0], k[1], k[2], k[3], 0.0, 1 - 2 * g, 1)
             for mu in range(4):
                 eps[g, mu] = e[mu]
-    jm = np.zeros((4, 4), dtype=np.complex128)  # muon current (c, d)
-    jf = np.zeros((4, 2, 4), dtype=np.complex128)  # muon current with the photon (c, d; g)
     for c in range(2):
         ub = oxxxxx(p[2, 0], p[2, 1], p[2, 2], p[2, 3], m, 1 - 2 * c, 1)
         for d in range(2):
@@ -269,8 +287,9 @@ def _mmg_event(p: NDArray, m: float, parts: int, gauge_check: bool, out: NDArray
 def _mmg_amplitudes(p: NDArray, m: float, parts: int, gauge_check: bool) -> NDArray:
     n = p.shape[0]
     out = np.empty((n, 32), dtype=np.complex128)
+    eps, jm, jf = mmg_scratch()
     for i in range(n):
-        _mmg_event(p[i], m, parts, gauge_check, out[i])
+        _mmg_event(p[i], m, parts, gauge_check, out[i], eps, jm, jf)
     return out
 
 
@@ -279,8 +298,9 @@ def _mmg_msq(p: NDArray, m: float, parts: int) -> NDArray:
     n = p.shape[0]
     out = np.empty(n)
     buf = np.empty(32, dtype=np.complex128)
+    eps, jm, jf = mmg_scratch()
     for i in range(n):
-        _mmg_event(p[i], m, parts, False, buf)
+        _mmg_event(p[i], m, parts, False, buf, eps, jm, jf)
         acc = 0.0
         for h in range(32):
             acc += buf[h].real ** 2 + buf[h].imag ** 2
