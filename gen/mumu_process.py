@@ -26,22 +26,30 @@ inside the beam cones, i.e. in the collinear ISR photons of the structure functi
 ``radiative = False`` the record has 4 slots.
 
 Phase space (the maps, Jacobians, shapes). The hard unit point u (n, 5) maps to x (n, 5) =
-(w, c1, f1, c2, f2) through one of three channels (all coordinates are channel-specific, ``nx = 5``):
+(w, c1, f1, c2, f2) through one of two channels (all coordinates are channel-specific, ``nx = 5``; numba
+kernels :func:`~darkstrahl.gen.mumu_kernels.channel_to_x` and its inverse). The Born and the hard-photon
+regions are disjoint parts of one integral; the first coordinate says which region a point is in:
 
-* ``born``: w = -(1 + u0) < 0 marks the Born region and keeps u0; (c1, f1) = (2 u1 - 1, 2 pi u2) is the mu-
-  direction in the CM frame; (c2, f2) = (u3, u4) are inert; J = 4 pi;
-  W_phys = dPhi_2/dOmega = |p| / (16 pi^2 sqrt s_hat);
-* ``isr``: w = omega = omega_min (omega_max/omega_min)^u0 (J_w = omega ln(omega_max/omega_min)),
-  c1 = cos theta_gamma with the collinear map of :func:`~darkstrahl.gen.phasespace.collinear_cos_map` in
-  |c1| < cos theta_c, f1 = 2 pi u2, c2 = 2 u3 - 1 and f2 = 2 pi u4 the mu- direction in the mu mu frame
-  relative to the photon;
-* ``fsr``: as ``isr`` but c1 flat in |c1| < cos theta_c and c2 = tanh(y (2 u3 - 1))/b*, y = atanh(b*),
-  b* the muon velocity in the mu mu frame (density ∝ 1/(1 - b*^2 c2^2), the FSR collinear peaks),
+* Born region (``fsr`` channel, u0 < a = BORN_SHARE): w = -(1 + u0/a) < 0 marks it and keeps u0;
+  (c1, f1) = (2 u1 - 1, 2 pi u2) is the mu- direction in the CM frame; (c2, f2) = (u3, u4) are inert;
+  J = 4 pi / a; W_phys = dPhi_2/dOmega = |p| / (16 pi^2 sqrt s_hat);
+* hard-photon region (u0 >= a, a = 0 in the ``isr`` channel, which has no Born region):
+  w = omega = omega_min (omega_max/omega_min)^v, v = (u0 - a)/(1 - a) (J_w = omega ln(omega_max/omega_min)
+  / (1 - a)), f1 = 2 pi u2, f2 = 2 pi u4, and
+  ``isr``: c1 = cos theta_gamma with the collinear map of :func:`~darkstrahl.gen.phasespace.collinear_cos_map`
+  in |c1| < cos theta_c, c2 = 2 u3 - 1 (with f2 the mu- direction in the mu mu frame relative to the photon);
+  ``fsr``: c1 flat in |c1| < cos theta_c and c2 = tanh(y (2 u3 - 1))/b*, y = atanh(b*), b* the muon
+  velocity in the mu mu frame (density ∝ 1/(1 - b*^2 c2^2), the FSR collinear peaks),
   J_c2 = 2 y (1 - b*^2 c2^2)/b*;
 
 with W_phys = dPhi_3/(d omega dOmega_k dOmega_a) of
-:func:`~darkstrahl.gen.sm_mumu_matching.build_mumugamma`. A channel's inverse at a point of the other region
-returns J = inf (density 0): the Born and the radiative regions are disjoint parts of one integral.
+:func:`~darkstrahl.gen.sm_mumu_matching.build_mumugamma`. The ``isr`` channel's inverse at a Born point
+returns J = inf (density 0). Why this structure (issue 14 item 4): with a channel of its own, the Born region
+took its multichannel weight at the expense of the hard-photon channels, which carry a third of sigma and
+the largest weights (hard-photon <w> 1.7 x the mean, unweighting efficiency 0.228); inside one channel the
+vegas grid of u0 sets the Born / hard-photon share, and each point costs 4 instead of 6 channel densities
+with ISR. The ``isr`` channel lies on the floor of the channel weights (0.083 with ISR); it is needed for
+photons near the beams with muons away from the photon axis.
 omega_max = (s_hat - m_pair_min^2)/(2 sqrt s_hat) (the mu mu mass cut, :attr:`MuMuProcess.m_pair_min`);
 points with omega >= omega_max (possible at low s_hat) get W_phys = 0.
 """
