@@ -57,7 +57,7 @@ def mumu_integrand(p: NDArray, m: float, radiative: bool, omega_min: float, beta
     n = p.shape[0]
     out = np.empty(n)
     buf = np.empty(32, dtype=np.complex128)
-    eps, jm, jf = mmg_scratch()
+    eps, jm, jf, spin = mmg_scratch()
     e4 = E_CHARGE**4
     for i in range(n):
         q = p[i]
@@ -80,7 +80,7 @@ def mumu_integrand(p: NDArray, m: float, radiative: bool, omega_min: float, beta
             e_q = (_dot(q, 0, 2) + _dot(q, 1, 2)) / rs
             qq = math.sqrt(max(e_q * e_q - m * m, 1e-300))
             c = min(max((e_q - 2.0 * _dot(q, 0, 2) / rs) / qq, -1.0), 1.0)
-            _mmg_event(q, m, ALL, False, buf, eps, jm, jf)
+            _mmg_event(q, m, ALL, False, buf, eps, jm, jf, spin)
             acc = 0.0
             for h in range(32):
                 acc += buf[h].real ** 2 + buf[h].imag ** 2
