@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .constants import ALPHA, E_CHARGE, GEV2_TO_FB
-from .sm_mumu import ALL, _mmg_event, mmg_scratch
+from .sm_mumu import ALL, mmg_event_amplitudes, mmg_scratch
 from .sm_mumu_matching import mumugamma_event
 
 FloatArray = NDArray[np.float64]
@@ -80,7 +80,7 @@ def mumu_integrand(p: NDArray, m: float, radiative: bool, omega_min: float, beta
             e_q = (_dot(q, 0, 2) + _dot(q, 1, 2)) / rs
             qq = math.sqrt(max(e_q * e_q - m * m, 1e-300))
             c = min(max((e_q - 2.0 * _dot(q, 0, 2) / rs) / qq, -1.0), 1.0)
-            _mmg_event(q, m, ALL, False, buf, eps, jm, jf, spin)
+            mmg_event_amplitudes(q, m, ALL, False, buf, eps, jm, jf, spin)
             acc = 0.0
             for h in range(32):
                 acc += buf[h].real ** 2 + buf[h].imag ** 2

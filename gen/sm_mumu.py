@@ -190,7 +190,7 @@ ISR, FSR, ALL = 1, 2, 3
 
 @nb.njit(cache=True)
 def mmg_scratch() -> tuple[NDArray, NDArray, NDArray, NDArray]:
-    """Work arrays of :func:`_mmg_event` (allocated once per batch, not per event)."""
+    """Work arrays of :func:`mmg_event_amplitudes` (allocated once per batch, not per event)."""
     return (
         np.empty((2, 4), dtype=np.complex128),
         np.empty((4, 4), dtype=np.complex128),
@@ -200,7 +200,7 @@ def mmg_scratch() -> tuple[NDArray, NDArray, NDArray, NDArray]:
 
 
 @nb.njit(cache=True)
-def _mmg_event(
+def mmg_event_amplitudes(
     p: NDArray,
     m: float,
     parts: int,
@@ -330,7 +330,7 @@ def _mmg_amplitudes(p: NDArray, m: float, parts: int, gauge_check: bool) -> NDAr
     out = np.empty((n, 32), dtype=np.complex128)
     eps, jm, jf, spin = mmg_scratch()
     for i in range(n):
-        _mmg_event(p[i], m, parts, gauge_check, out[i], eps, jm, jf, spin)
+        mmg_event_amplitudes(p[i], m, parts, gauge_check, out[i], eps, jm, jf, spin)
     return out
 
 
@@ -341,7 +341,7 @@ def _mmg_msq(p: NDArray, m: float, parts: int) -> NDArray:
     buf = np.empty(32, dtype=np.complex128)
     eps, jm, jf, spin = mmg_scratch()
     for i in range(n):
-        _mmg_event(p[i], m, parts, False, buf, eps, jm, jf, spin)
+        mmg_event_amplitudes(p[i], m, parts, False, buf, eps, jm, jf, spin)
         acc = 0.0
         for h in range(32):
             acc += buf[h].real ** 2 + buf[h].imag ** 2
