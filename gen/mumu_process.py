@@ -38,9 +38,9 @@ regions are disjoint parts of one integral; the first coordinate says which regi
   / (1 - a)), f1 = 2 pi u2, f2 = 2 pi u4, and
   ``isr``: c1 = cos theta_gamma with the collinear map of :func:`~darkstrahl.gen.phasespace.collinear_cos_map`
   in |c1| < cos theta_c, c2 = 2 u3 - 1 (with f2 the mu- direction in the mu mu frame relative to the photon);
-  ``fsr``: c1 flat in |c1| < cos theta_c and c2 = tanh(y (2 u3 - 1))/b*, y = atanh(b*), b* the muon
-  velocity in the mu mu frame (density ∝ 1/(1 - b*^2 c2^2), the FSR collinear peaks),
-  J_c2 = 2 y (1 - b*^2 c2^2)/b*;
+  ``fsr``: c1 flat in |c1| < cos theta_c and c2 = tanh(y (2 u3 - 1))/b, y = atanh(b), b = min(b*, 0.99),
+  b* the muon velocity in the mu mu frame (density ∝ 1/(1 - b^2 c2^2), the FSR collinear peaks; the cap
+  :data:`~darkstrahl.gen.mumu_kernels.FSR_MAP_BETA_MAX`), J_c2 = 2 y (1 - b^2 c2^2)/b;
 
 with W_phys = dPhi_3/(d omega dOmega_k dOmega_a) of
 :func:`~darkstrahl.gen.sm_mumu_matching.build_mumugamma`. The ``isr`` channel's inverse at a Born point
