@@ -189,9 +189,33 @@ ISR, FSR, ALL = 1, 2, 3
 
 
 @nb.njit(cache=True)
-def _mmg_event(p: NDArray, m: float, parts: int, gauge_check: bool, out: NDArray) -> None:
+def mmg_scratch() -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    """Work arrays of :func:`mmg_event_amplitudes` (allocated once per batch, not per event)."""
+    return (
+        np.empty((2, 4), dtype=np.complex128),
+        np.empty((4, 4), dtype=np.complex128),
+        np.empty((4, 2, 4), dtype=np.complex128),
+        np.empty((12, 4), dtype=np.complex128),
+    )
+
+
+@nb.njit(cache=True)
+def mmg_event_amplitudes(
+    p: NDArray,
+    m: float,
+    parts: int,
+    gauge_check: bool,
+    out: NDArray,
+    eps: NDArray,
+    jm: NDArray,
+    jf: NDArray,
+    spin: NDArray,
+) -> None:
     """32 helicity amplitudes of e- e+ -> mu- mu+ gamma for one event p (5, 4); code bits
-    a | b<<1 | c<<2 | d<<3 | g<<4 (set bit = helicity -1 of e-, e+, mu-, mu+, gamma)."""
+    a | b<<1 | c<<2 | d<<3 | g<<4 (set bit = helicity -1 of e-, e+, mu-, mu+, gamma). ``eps`` (2, 4),
+    ``jm`` (4, 4), ``jf`` (4, 2, 4) and ``spin`` (12, 4) complex work arrays (:func:`mmg_scratch`): the photon
+    polarizations, the muon currents without and with the photon, the muon spinors (every entry is written
+    before it is read)."""
     k = p[4]
     s = (
         (p[0, 0] + p[1, 0]) ** 2
@@ -206,11 +230,11 @@ def _mmg_event(p: NDArray, m: float, parts: int, gauge_check: bool, out: NDArray
         - (p[2, 3] + p[3, 3]) ** 2
     )
     e3 = E_CHARGE**3
-    pe = p[0] - k  # e- line propagator (flow momentum)
-    pp = k - p[1]  # e+ line
-    pm = p[2] + k  # mu- line
-    pq = -p[3] - k  # mu+ line
-    eps = np.empty((2, 4), dtype=np.complex128)
+    # propagator flow momenta (tuples: no allocation): e- line, e+ line, mu- line, mu+ line
+    pe = (p[0, 0] - k[0], p[0, 1] - k[1], p[0, 2] - k[2], p[0, 3] - k[3])
+    pp = (k[0] - p[1, 0], k[1] - p[1, 1], k[2] - p[1, 2], k[3] - p[1, 3])
+    pm = (p[2, 0] + k[0], p[2, 1] + k[1], p[2, 2] + k[2], p[2, 3] + k[3])
+    pq = (-p[3, 0] - k[0], -p[3, 1] - k[1], -p[3, 2] - k[2], -p[3, 3] - k[3])
     for g in range(2):
         if gauge_check:
             for mu in range(4):
@@ -219,22 +243,57 @@ def _mmg_event(p: NDArray, m: float, parts: int, gauge_check: bool, out: NDArray
             e = vxxxxx(k[0], k[1], k[2], k[3], 0.0, 1 - 2 * g, 1)
             for mu in range(4):
                 eps[g, mu] = e[mu]
-    jm = np.zeros((4, 4), dtype=np.complex128)  # muon current (c, d)
-    jf = np.zeros((4, 2, 4), dtype=np.complex128)  # muon current with the photon (c, d; g)
+    # spin rows: ubar(q1, c) (c), v(q2, d) (2 + d), with the photon (4 + 2 c + g) and (8 + 2 d + g)
+    for h in range(2):
+        ub = oxxxxx(p[2, 0], p[2, 1], p[2, 2], p[2, 3], m, 1 - 2 * h, 1)
+        v = ixxxxx(p[3, 0], p[3, 1], p[3, 2], p[3, 3], m, 1 - 2 * h, -1)
+        for mu in range(4):
+            spin[h, mu] = ub[mu]
+            spin[2 + h, mu] = v[mu]
+        for g in range(2):
+            e0, e1, e2, e3_ = eps[g, 0], eps[g, 1], eps[g, 2], eps[g, 3]
+            uo = fvo(ub[0], ub[1], ub[2], ub[3], e0, e1, e2, e3_, pm[0], pm[1], pm[2], pm[3], m)
+            vi = fvi(v[0], v[1], v[2], v[3], e0, e1, e2, e3_, pq[0], pq[1], pq[2], pq[3], m)
+            for mu in range(4):
+                spin[4 + 2 * h + g, mu] = uo[mu]
+                spin[8 + 2 * h + g, mu] = vi[mu]
     for c in range(2):
-        ub = oxxxxx(p[2, 0], p[2, 1], p[2, 2], p[2, 3], m, 1 - 2 * c, 1)
         for d in range(2):
-            v = ixxxxx(p[3, 0], p[3, 1], p[3, 2], p[3, 3], m, 1 - 2 * d, -1)
             cd = c | (d << 1)
-            j = ffv_current(ub[0], ub[1], ub[2], ub[3], v[0], v[1], v[2], v[3])
+            j = ffv_current(
+                spin[c, 0],
+                spin[c, 1],
+                spin[c, 2],
+                spin[c, 3],
+                spin[2 + d, 0],
+                spin[2 + d, 1],
+                spin[2 + d, 2],
+                spin[2 + d, 3],
+            )
             for mu in range(4):
                 jm[cd, mu] = j[mu]
             for g in range(2):
-                e0, e1, e2, e3_ = eps[g, 0], eps[g, 1], eps[g, 2], eps[g, 3]
-                uo = fvo(ub[0], ub[1], ub[2], ub[3], e0, e1, e2, e3_, pm[0], pm[1], pm[2], pm[3], m)
-                j1 = ffv_current(uo[0], uo[1], uo[2], uo[3], v[0], v[1], v[2], v[3])
-                vi = fvi(v[0], v[1], v[2], v[3], e0, e1, e2, e3_, pq[0], pq[1], pq[2], pq[3], m)
-                j2 = ffv_current(ub[0], ub[1], ub[2], ub[3], vi[0], vi[1], vi[2], vi[3])
+                r1, r2 = 4 + 2 * c + g, 8 + 2 * d + g
+                j1 = ffv_current(
+                    spin[r1, 0],
+                    spin[r1, 1],
+                    spin[r1, 2],
+                    spin[r1, 3],
+                    spin[2 + d, 0],
+                    spin[2 + d, 1],
+                    spin[2 + d, 2],
+                    spin[2 + d, 3],
+                )
+                j2 = ffv_current(
+                    spin[c, 0],
+                    spin[c, 1],
+                    spin[c, 2],
+                    spin[c, 3],
+                    spin[r2, 0],
+                    spin[r2, 1],
+                    spin[r2, 2],
+                    spin[r2, 3],
+                )
                 for mu in range(4):
                     jf[cd, g, mu] = j1[mu] + j2[mu]
     for i in range(32):
@@ -269,8 +328,9 @@ def _mmg_event(p: NDArray, m: float, parts: int, gauge_check: bool, out: NDArray
 def _mmg_amplitudes(p: NDArray, m: float, parts: int, gauge_check: bool) -> NDArray:
     n = p.shape[0]
     out = np.empty((n, 32), dtype=np.complex128)
+    eps, jm, jf, spin = mmg_scratch()
     for i in range(n):
-        _mmg_event(p[i], m, parts, gauge_check, out[i])
+        mmg_event_amplitudes(p[i], m, parts, gauge_check, out[i], eps, jm, jf, spin)
     return out
 
 
@@ -279,8 +339,9 @@ def _mmg_msq(p: NDArray, m: float, parts: int) -> NDArray:
     n = p.shape[0]
     out = np.empty(n)
     buf = np.empty(32, dtype=np.complex128)
+    eps, jm, jf, spin = mmg_scratch()
     for i in range(n):
-        _mmg_event(p[i], m, parts, False, buf)
+        mmg_event_amplitudes(p[i], m, parts, False, buf, eps, jm, jf, spin)
         acc = 0.0
         for h in range(32):
             acc += buf[h].real ** 2 + buf[h].imag ** 2

@@ -194,55 +194,69 @@ def build_mumugamma(
     """Momenta (n, 5, 4) of e- e+ -> mu- mu+ gamma and W_phys = dPhi_3/(d omega dOmega_k dOmega_a) [GeV^0 per
     GeV per sr^2] from the photon energy omega [GeV] and ang = (cos_k, phi_k, cos_a, phi_a): photon
     direction in the CM frame, mu- direction in the mu mu rest frame (reached by a pure boost)
-    relative to the photon axis; rs (n,) [GeV] the centre-of-mass energy of each event.
-
-    dPhi_3 = omega d omega dOmega_k / (16 pi^3) * |p*| dOmega_a / (16 pi^2 M'),  M'^2 = s - 2 sqrt(s) omega
-    (Byckling-Kajantie; the same measure as phasespace.build_gamma_phi)."""
+    relative to the photon axis; rs (n,) [GeV] the centre-of-mass energy of each event
+    (:func:`mumugamma_event` per event)."""
     n = egam.shape[0]
     p = np.zeros((n, 5, 4))
     w = np.zeros(n)
     frame = np.empty(4)
     for i in range(n):
-        sqrt_s = rs[i]
-        put_cm_beams(p[i], sqrt_s)
-        e = egam[i]
-        ck = ang[i, 0]
-        sk = math.sqrt(max(0.0, 1.0 - ck * ck))
-        kx, ky, kz = sk * math.cos(ang[i, 1]), sk * math.sin(ang[i, 1]), ck
-        p[i, 4, 0] = e
-        p[i, 4, 1] = e * kx
-        p[i, 4, 2] = e * ky
-        p[i, 4, 3] = e * kz
-        # orthonormal axes (e1, e2, khat)
-        if abs(kz) < 0.9:
-            ax, ay, az = 0.0, 0.0, 1.0
-        else:
-            ax, ay, az = 1.0, 0.0, 0.0
-        # e1 = normalize(a - (a.k) k), e2 = k x e1
-        dk = ax * kx + ay * ky + az * kz
-        e1x, e1y, e1z = ax - dk * kx, ay - dk * ky, az - dk * kz
-        nn = math.sqrt(e1x * e1x + e1y * e1y + e1z * e1z)
-        e1x, e1y, e1z = e1x / nn, e1y / nn, e1z / nn
-        e2x, e2y, e2z = ky * e1z - kz * e1y, kz * e1x - kx * e1z, kx * e1y - ky * e1x
-        ca = ang[i, 2]
-        sa = math.sqrt(max(0.0, 1.0 - ca * ca))
-        cp, sp = math.cos(ang[i, 3]), math.sin(ang[i, 3])
-        dx = sa * cp * e1x + sa * sp * e2x + ca * kx
-        dy = sa * cp * e1y + sa * sp * e2y + ca * ky
-        dz = sa * cp * e1z + sa * sp * e2z + ca * kz
-        mp = math.sqrt(sqrt_s * sqrt_s - 2.0 * sqrt_s * e)
-        pst = two_body_momentum(mp, m, m)
-        est = math.sqrt(m * m + pst * pst)
-        p[i, 2, 0] = est
-        p[i, 2, 1], p[i, 2, 2], p[i, 2, 3] = pst * dx, pst * dy, pst * dz
-        p[i, 3, 0] = est
-        p[i, 3, 1], p[i, 3, 2], p[i, 3, 3] = -pst * dx, -pst * dy, -pst * dz
-        for mu in range(4):
-            frame[mu] = p[i, 0, mu] + p[i, 1, mu] - p[i, 4, mu]
-        boost_into(p[i, 2], frame, p[i, 2])
-        boost_into(p[i, 3], frame, p[i, 3])
-        w[i] = e / (16.0 * math.pi**3) * pst / (16.0 * math.pi**2 * mp)
+        w[i] = mumugamma_event(p[i], rs[i], m, egam[i], ang[i, 0], ang[i, 1], ang[i, 2], ang[i, 3], frame)
     return p, w
+
+
+@nb.njit(cache=True)
+def mumugamma_event(
+    q: FloatArray,
+    sqrt_s: float,
+    m: float,
+    e: float,
+    ck: float,
+    phik: float,
+    ca: float,
+    phia: float,
+    frame: FloatArray,
+) -> float:
+    """One event of :func:`build_mumugamma`: writes the momenta into q (5, 4) [GeV] (``frame`` (4,) is
+    scratch) and returns W_phys,
+
+    dPhi_3 = omega d omega dOmega_k / (16 pi^3) * |p*| dOmega_a / (16 pi^2 M'),  M'^2 = s - 2 sqrt(s) omega
+    (Byckling-Kajantie; the same measure as phasespace.build_gamma_phi)."""
+    put_cm_beams(q, sqrt_s)
+    sk = math.sqrt(max(0.0, 1.0 - ck * ck))
+    kx, ky, kz = sk * math.cos(phik), sk * math.sin(phik), ck
+    q[4, 0] = e
+    q[4, 1] = e * kx
+    q[4, 2] = e * ky
+    q[4, 3] = e * kz
+    # orthonormal axes (e1, e2, khat)
+    if abs(kz) < 0.9:
+        ax, ay, az = 0.0, 0.0, 1.0
+    else:
+        ax, ay, az = 1.0, 0.0, 0.0
+    # e1 = normalize(a - (a.k) k), e2 = k x e1
+    dk = ax * kx + ay * ky + az * kz
+    e1x, e1y, e1z = ax - dk * kx, ay - dk * ky, az - dk * kz
+    nn = math.sqrt(e1x * e1x + e1y * e1y + e1z * e1z)
+    e1x, e1y, e1z = e1x / nn, e1y / nn, e1z / nn
+    e2x, e2y, e2z = ky * e1z - kz * e1y, kz * e1x - kx * e1z, kx * e1y - ky * e1x
+    sa = math.sqrt(max(0.0, 1.0 - ca * ca))
+    cp, sp = math.cos(phia), math.sin(phia)
+    dx = sa * cp * e1x + sa * sp * e2x + ca * kx
+    dy = sa * cp * e1y + sa * sp * e2y + ca * ky
+    dz = sa * cp * e1z + sa * sp * e2z + ca * kz
+    mp = math.sqrt(sqrt_s * sqrt_s - 2.0 * sqrt_s * e)
+    pst = two_body_momentum(mp, m, m)
+    est = math.sqrt(m * m + pst * pst)
+    q[2, 0] = est
+    q[2, 1], q[2, 2], q[2, 3] = pst * dx, pst * dy, pst * dz
+    q[3, 0] = est
+    q[3, 1], q[3, 2], q[3, 3] = -pst * dx, -pst * dy, -pst * dz
+    for mu in range(4):
+        frame[mu] = q[0, mu] + q[1, mu] - q[4, mu]
+    boost_into(q[2], frame, q[2])
+    boost_into(q[3], frame, q[3])
+    return e / (16.0 * math.pi**3) * pst / (16.0 * math.pi**2 * mp)
 
 
 @dataclass(frozen=True)
