@@ -29,13 +29,12 @@ __all__ = ["EventGenerator", "GenerationStats", "RunSettings", "choose_w_max", "
 
 def sampler_settings(process: MultichannelProcess, settings: SamplerSettings) -> SamplerSettings:
     """The run's sampler settings with the process's floor on channel weights (optional attribute
-    ``channel_weight_floor``), capped at 3/(4 C) for C channels so that the floors leave a quarter of the
-    weight to adapt."""
+    ``channel_weight_floor``), capped at 1/(2 C) for C channels so that the floors leave room to adapt."""
     floor = getattr(process, "channel_weight_floor", None)
     if floor is None:
         return settings
     nc = len(process.phase_space.channels)
-    return replace(settings, alpha_min=max(settings.alpha_min, min(floor, 0.75 / nc)))
+    return replace(settings, alpha_min=max(settings.alpha_min, min(floor, 0.5 / nc)))
 
 
 class EventGenerator(Generator):
