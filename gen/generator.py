@@ -3,7 +3,7 @@
 :class:`EventGenerator` runs, in order and from one seeded ``numpy.random.Generator``:
 
 1. adaptation of the multichannel sampler (:mod:`darkstrahl.gen.sampler`), then, for processes that ask
-   for it (ISR), the channel weights retuned for unweighting (:func:`unweighting_alphas`);
+   for it (ISR), the channel weights retuned for unweighting (:mod:`darkstrahl.gen.channel_weights`);
 2. the cross section from ``n_points`` fresh points;
 3. for unweighted events, a pilot run of ``n_pilot`` points that fixes w_max;
 4. accept-reject in vectorized batches (:mod:`darkstrahl.gen.event_stream`, which also documents the
@@ -21,52 +21,12 @@ import numpy as np
 
 from darkstrahl.errors import ParameterError
 
+from .channel_weights import unweighting_alphas
 from .event_stream import GenerationStats, Generator, Progress, RunSettings, choose_w_max, split
 from .process import MultichannelProcess, Process
-from .sampler import Estimate, MultiChannelSampler, Sample, SamplerSettings
+from .sampler import Estimate, MultiChannelSampler, SamplerSettings
 
 __all__ = ["EventGenerator", "GenerationStats", "RunSettings", "choose_w_max", "make_generator", "split"]
-
-
-#: Mixing fractions lambda of :func:`unweighting_alphas`: alpha = (1 - lambda) alpha_KP + lambda / C.
-MIXING = tuple(0.05 * k for k in range(20))
-
-
-def weighted_w_max(w: np.ndarray, r: np.ndarray, max_overweight: float) -> float:
-    """:func:`choose_w_max` for points drawn from a density g but weighted for another one g' = r g: the
-    smallest W with sum_i r_i max(w_i - W, 0) <= max_overweight sum_i r_i w_i (w_i, r_i (n,); r = 1 gives
-    :func:`choose_w_max` of the points with w > 0)."""
-    keep = w > 0
-    order = np.argsort(w[keep])[::-1]
-    ws, rs = w[keep][order], r[keep][order]
-    budget = max_overweight * float(np.sum(rs * ws))
-    excess = np.cumsum(rs * ws) - ws * np.cumsum(rs)  # excess above W = w_k, non-decreasing in k
-    k = int(np.searchsorted(excess, budget, side="right")) - 1
-    return float(ws[max(k, 0)])
-
-
-def unweighting_alphas(smp: Sample, alphas: np.ndarray, max_overweight: float) -> tuple[np.ndarray, float]:
-    """Channel weights for unweighting and the efficiency they promise, from one sample ``smp`` drawn with
-    ``alphas`` (C,).
-
-    The Kleiss-Pittau update minimizes the variance of w, but the unweighting efficiency <w>/w_max is set by
-    the largest weights, which with ISR sit in the soft-beam channels' radiative-return tail that the update
-    starves. Among alpha'(lambda) = (1 - lambda) alpha + lambda/C (``MIXING``; lambda = 0 keeps alpha),
-    this picks the largest
-    sigma / w_max(alpha'), evaluated without new points: with g = sum_c alpha_c g_c and the sample's shares
-    s_c = alpha_c g_c / g, the density ratio is r = g'/g = sum_c (alpha'_c/alpha_c) s_c (n,), the weight
-    under alpha' is w' = w / r and the points count with r (importance reweighting); w_max as
-    :func:`choose_w_max` (:func:`weighted_w_max`). <w'> = sigma for every alpha', so the physics is
-    unchanged (Kleiss & Pittau, Comput. Phys. Commun. 83 (1994) 141)."""
-    sigma = float(smp.weights.mean())
-    best, best_eff = alphas, 0.0
-    nc = alphas.size
-    for new in [(1.0 - lam) * alphas + lam / nc for lam in MIXING]:
-        r = smp.channel_share @ (new / alphas)
-        eff = sigma / weighted_w_max(smp.weights / r, r, max_overweight)
-        if eff > best_eff:
-            best, best_eff = new, eff
-    return best, best_eff
 
 
 def sampler_settings(process: MultichannelProcess, settings: SamplerSettings) -> SamplerSettings:
@@ -111,10 +71,13 @@ class EventGenerator(Generator):
             self.sampler.adapt(progress)
             self._adapted = True
             if getattr(self.process, "unweighting_channel_weights", False) and len(self.sampler.alphas) > 1:
-                smp = self.sampler.sample(self.settings.n_pilot)
-                self.sampler.alphas, _ = unweighting_alphas(
-                    smp, self.sampler.alphas, self.settings.max_overweight
-                )
+                self._retune_channels()
+
+    def _retune_channels(self) -> None:
+        """Set the channel weights for the unweighting efficiency from one sample of ``n_pilot`` points
+        (:mod:`darkstrahl.gen.channel_weights`)."""
+        smp = self.sampler.sample(self.settings.n_pilot)
+        self.sampler.alphas, _ = unweighting_alphas(smp, self.sampler.alphas, self.settings.max_overweight)
 
     def prepare_weighted(self, progress: Progress | None = None) -> None:
         """Weighted events need the adapted sampler, and sigma only if ``n_points`` > 0."""

@@ -153,7 +153,7 @@ class IsrProcess:
     @property
     def unweighting_channel_weights(self) -> bool:
         """Whether the generator retunes the adapted channel weights for the unweighting efficiency
-        (:func:`darkstrahl.gen.generator.unweighting_alphas`): with ISR, where the largest weights sit in
+        (:mod:`darkstrahl.gen.channel_weights`): with ISR, where the largest weights sit in
         the soft-beam channels that the variance-minimizing update starves (docs/validation.md section 9)."""
         return self.settings.enabled
 

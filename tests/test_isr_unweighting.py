@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from darkstrahl.gen.channel_weights import unweighting_alphas, weighted_w_max
 from darkstrahl.gen.event_stream import choose_w_max
-from darkstrahl.gen.generator import EventGenerator, RunSettings, unweighting_alphas, weighted_w_max
+from darkstrahl.gen.generator import EventGenerator, RunSettings
 from darkstrahl.gen.isr_process import IsrProcess
 from darkstrahl.gen.model import DarkModel
 from darkstrahl.gen.sampler import Sample, SamplerSettings
