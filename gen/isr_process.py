@@ -142,18 +142,15 @@ class IsrProcess:
     @property
     def channel_weight_floor(self) -> float | None:
         """Floor on the multichannel weights alpha_c with ISR (used by
-        :func:`darkstrahl.gen.generator.sampler_settings`, which caps it at 1/(2 C) for C channels). The
-        Kleiss-Pittau update drives the soft-beam channels to the default floor 0.02 although they carry the
-        radiative-return tail; 0.1 raises the unweighting efficiency of B1 at 10.58 GeV (docs/validation.md
-        section 9), and 0.2 (1/6 with the three channels of ``phi``) trains their vegas maps on more points
-        before :attr:`unweighting_channel_weights` retunes the weights (phi at m_A' = 1.2 GeV: 0.52 -> 0.54
-        with the retuning)."""
-        return 0.2 if self.settings.enabled else None
+        :func:`darkstrahl.gen.generator.sampler_settings`). The Kleiss-Pittau update drives the soft-beam
+        channels to the default floor 0.02 although they carry the radiative-return tail; 0.1 raises the
+        unweighting efficiency of B1 at 10.58 GeV (docs/validation.md section 9)."""
+        return 0.1 if self.settings.enabled else None
 
     @property
     def unweighting_channel_weights(self) -> bool:
-        """Whether the generator retunes the adapted channel weights for the unweighting efficiency
-        (:mod:`darkstrahl.gen.channel_weights`): with ISR, where the largest weights sit in
+        """Whether the generator retunes the adapted channel weights for the unweighting efficiency before
+        the pilot run (:mod:`darkstrahl.gen.channel_weights`): with ISR, where the largest weights sit in
         the soft-beam channels that the variance-minimizing update starves (docs/validation.md section 9)."""
         return self.settings.enabled
 
