@@ -1,4 +1,4 @@
-"""Channel weights retuned for unweighting with ISR (gen/generator.py ``unweighting_alphas``): the reweighted
+"""Channel weights retuned for unweighting with ISR (gen/channel_weights.py): the reweighted
 w_max against the plain one, the importance-reweighted efficiency against a closed form, and that only ISR
 processes are retuned (Born sampling, and so Born events, unchanged)."""
 
@@ -42,21 +42,27 @@ def test_retuned_efficiency_of_a_two_channel_toy() -> None:
     assert eff == pytest.approx((1 + a2) / 2, rel=5e-3)
 
 
-def test_only_isr_generation_retunes_the_channel_weights() -> None:
-    settings = RunSettings(
-        n_points=2, n_pilot=20_000, sampler=SamplerSettings(n_iterations=3, n_per_iteration=20_000)
-    )
+def test_only_isr_unweighting_retunes_the_channel_weights() -> None:
+    """Born: prepare_unweighting keeps the Kleiss-Pittau weights (Born events unchanged). ISR: the cross
+    section is computed before the retuning (unchanged), and the retuned weights promise at least the
+    efficiency of the Kleiss-Pittau ones, which are a candidate (lambda = 0)."""
+    quick = SamplerSettings(n_iterations=3, n_per_iteration=20_000)
+    settings = RunSettings(n_points=20_000, n_pilot=20_000, sampler=quick)
     hard = SignalProcess("gamma_phi", DarkModel.from_benchmark("B1", 3.0), sqrt_s=10.58)
     born = EventGenerator(hard, 1, settings)
     born.adapt()
-    ref = EventGenerator(hard, 1, settings).sampler
-    ref.adapt()
-    assert np.array_equal(born.sampler.alphas, ref.alphas)  # Born: the Kleiss-Pittau weights, untouched
+    kp = born.sampler.alphas.copy()
+    born.prepare_unweighting()
+    assert np.array_equal(born.sampler.alphas, kp)
     isr = EventGenerator(IsrProcess(hard), 1, settings)
-    isr.sampler.adapt()
+    sigma = isr.cross_section()
     kp = isr.sampler.alphas.copy()
-    smp = isr.sampler.sample(20_000)
-    new, eff = unweighting_alphas(smp, kp, 1e-4)
-    sigma = smp.weights.mean()
-    assert eff >= sigma / choose_w_max(smp.weights, 1e-4)  # the Kleiss-Pittau weights are a candidate
+    state = isr.rng.bit_generator.state
+    smp = isr.sampler.sample(settings.n_pilot)  # the sample prepare_unweighting draws next
+    isr.rng.bit_generator.state = state
+    new, eff = unweighting_alphas(smp, kp, settings.max_overweight)
+    isr.prepare_unweighting()
+    assert isr.cross_section() is sigma
+    assert np.array_equal(isr.sampler.alphas, new)
+    assert eff >= smp.weights.mean() / choose_w_max(smp.weights, settings.max_overweight)
     assert new.sum() == pytest.approx(1.0) and np.all(new > 0)
