@@ -13,11 +13,11 @@ and a point counts with r; <w'> = sigma for every alpha' (Kleiss & Pittau, Compu
 141), so the physics is unchanged, only the sampling. w_max(alpha') is the rule of
 :func:`~darkstrahl.gen.event_stream.choose_w_max` for the reweighted points (:func:`weighted_w_max`).
 
-* :func:`unweighting_alphas`: the best of alpha'(lambda) = (1 - lambda) alpha + lambda u (``MIXING``;
-  lambda = 0 keeps alpha, u uniform over the active channels). Dropping a channel (``active``) is
-  estimated the same way, but the other channels' vegas maps, trained on their own regions, then cover its
-  region badly (phi at m_A' = 3 GeV without the threshold channel: 0.42 against 0.67 with it), so the
-  generator keeps every channel.
+* :func:`unweighting_alphas`: the best of alpha'(lambda) = (1 - lambda) alpha + lambda/C (``MIXING``;
+  lambda = 0 keeps alpha). Dropping a channel (alpha'_c = 0, which would save its density evaluation at
+  every point) estimated the same way is no gain: the other channels' vegas maps, trained on their own
+  regions, cover its region badly (phi at m_A' = 3 GeV without the ISR threshold channel: 0.42 against
+  0.67 with it), so every channel is kept.
 """
 
 from __future__ import annotations
@@ -45,25 +45,16 @@ def weighted_w_max(w: np.ndarray, r: np.ndarray, max_overweight: float) -> float
     return float(ws[max(k, 0)])
 
 
-def unweighting_alphas(
-    smp: Sample, alphas: np.ndarray, max_overweight: float, active: np.ndarray | None = None
-) -> tuple[np.ndarray, float]:
+def unweighting_alphas(smp: Sample, alphas: np.ndarray, max_overweight: float) -> tuple[np.ndarray, float]:
     """Channel weights (C,) for unweighting and the efficiency sigma/w_max they promise, from the sample
-    ``smp`` drawn with ``alphas`` (C,); only the channels where ``active`` (C,) bool is true get weight
-    (module docstring)."""
-    active = np.ones(alphas.size, dtype=bool) if active is None else active
-    base = np.where(active, alphas, 0.0)
-    base /= base.sum()
-    uniform = active / active.sum()
+    ``smp`` drawn with ``alphas`` (C,) (module docstring)."""
+    uniform = np.full(alphas.size, 1.0 / alphas.size)
     sigma = float(smp.weights.mean())
-    best, best_eff = base, 0.0
+    best, best_eff = alphas, 0.0
     for lam in MIXING:
-        new = (1.0 - lam) * base + lam * uniform
+        new = (1.0 - lam) * alphas + lam * uniform
         r = smp.channel_share @ (new / alphas)
-        pos = (
-            r > 0
-        )  # points only the dropped channels reach: weight 0 for g' (none if one channel covers all)
-        eff = sigma / weighted_w_max(smp.weights[pos] / r[pos], r[pos], max_overweight)
+        eff = sigma / weighted_w_max(smp.weights / r, r, max_overweight)
         if eff > best_eff:
             best, best_eff = new, eff
     return best, best_eff
