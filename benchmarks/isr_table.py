@@ -9,14 +9,28 @@ For each m_A' the script computes
 * the fraction of the Born rate inside |m_chichi - m_A'| < 0.1 GeV with ISR on (m_chichi from the nominal
   beams) and without ISR.
 
-Run: python benchmarks/isr_table.py [--points 400000]
+With ``--efficiency`` it prints instead the unweighting table of issue 13 item 5 (docs/validation.md
+section 9): for ``phi`` and ``gamma_phi`` at each m_A', Born (ISR off) and ISR, the unweighting efficiency
+<w>/w_max, unweighted events per second of wall and of CPU time (time.process_time; one core, after the JIT
+warm-up, setup excluded as in benchmarks/generate.py; efficiency x trials / time, so that the trials of the
+last batch, whose surplus events are dropped, do not quantize the rate), the setup time and sigma with its
+MC error (``n_points`` of RunSettings, default 1e6). Targets: efficiency >= 0.50 (phi), >= 0.20
+(gamma_phi), and the ISR rate within 2x of the Born rate.
+
+Run: python benchmarks/isr_table.py [--points 400000] [--masses 1.2 3 6 8 9]
+     python benchmarks/isr_table.py --efficiency [--events 200000] [--masses 1.2 3 6 9]
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import time
+
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
 from scipy.interpolate import CubicSpline
@@ -55,17 +69,75 @@ def window_fraction(proc, m_ap: float, points: int) -> float:
     return float(w[np.abs(m - m_ap) < 0.1].sum() / len(w))
 
 
+def unweighting_run(process: str, m_ap: float, isr: bool, n_events: int) -> dict[str, float]:
+    """One unweighted run (seed 1, default RunSettings): efficiency, events/s (wall, CPU), setup, sigma."""
+    hard = SignalProcess(process, DarkModel.from_benchmark("B1", m_ap), sqrt_s=SQRT_S)
+    gen = EventGenerator(IsrProcess(hard) if isr else hard, 1, RunSettings())
+    c0, t0 = time.process_time(), time.perf_counter()
+    gen.prepare_unweighting(None)
+    c_prep, t_prep = time.process_time() - c0, time.perf_counter() - t0
+    c0, t0 = time.process_time(), time.perf_counter()
+    sum(len(b) for b in gen.unweighted(n_events))
+    cpu, wall = time.process_time() - c0, time.perf_counter() - t0
+    sigma = gen.cross_section()
+    # accepted events per trial times trials per second: the events of the last batch of 1e5 trials beyond
+    # n_events are drawn but dropped, which would make n_events / time jump with the number of batches
+    n = gen.stats.efficiency * gen.stats.n_trials
+    return {
+        "eff": gen.stats.efficiency,
+        "rate_wall": n / wall,
+        "rate_cpu": n / cpu,
+        "prep_cpu": c_prep,
+        "prep_wall": t_prep,
+        "sigma": sigma.mean,
+        "sigma_err": sigma.error,
+    }
+
+
+def efficiency_table(masses: list[float], n_events: int) -> None:
+    """The unweighting table of issue 13 item 5 (module docstring)."""
+    for process in ("phi", "gamma_phi"):  # JIT warm-up (compiles or loads every kernel)
+        gen = EventGenerator(
+            SignalProcess(process, DarkModel.from_benchmark("B1", 6.0)),
+            0,
+            RunSettings(n_points=10_000, n_pilot=10_000),
+        )
+        next(gen.unweighted(100))
+    print(
+        "| process | m_A' [GeV] | Born: eff., ev/s CPU (wall) | ISR: eff., ev/s CPU (wall) "
+        "| ISR/Born rate CPU | setup CPU s Born, ISR | sigma_Born [fb] | sigma_ISR [fb] |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for process in ("phi", "gamma_phi"):
+        for m_ap in masses:
+            b = unweighting_run(process, m_ap, False, n_events)
+            i = unweighting_run(process, m_ap, True, n_events)
+            print(
+                f"| {process} | {m_ap:g} | {b['eff']:.3f}, {b['rate_cpu']:.3g} ({b['rate_wall']:.3g}) "
+                f"| {i['eff']:.3f}, {i['rate_cpu']:.3g} ({i['rate_wall']:.3g}) "
+                f"| 1/{b['rate_cpu'] / i['rate_cpu']:.2f} | {b['prep_cpu']:.1f}, {i['prep_cpu']:.1f} "
+                f"| {b['sigma']:.6g} +- {b['sigma_err']:.2g} | {i['sigma']:.6g} +- {i['sigma_err']:.2g} |",
+                flush=True,
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--points", type=int, default=400_000)
     ap.add_argument("--grid", type=int, default=160)
+    ap.add_argument("--masses", type=float, nargs="+", default=None, help="m_A' values [GeV]")
+    ap.add_argument("--efficiency", action="store_true", help="the unweighting table instead (docstring)")
+    ap.add_argument("--events", type=int, default=200_000, help="unweighted events per run (--efficiency)")
     args = ap.parse_args()
+    if args.efficiency:
+        efficiency_table(args.masses or [1.2, 3.0, 6.0, 9.0], args.events)
+        return
     print(
         "| m_A' [GeV] | sigma_Born [fb] | sigma_ISR MC [fb] | ratio MC | ratio SF conv. | ratio KF conv. "
         "| MC/SF - 1 | KF/SF - 1 | Born in +-0.1 GeV (no ISR) | same with ISR | ISR alpha_Gmu ratio |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for m_ap in (1.2, 3.0, 6.0, 8.0, 9.0):
+    for m_ap in args.masses or (1.2, 3.0, 6.0, 8.0, 9.0):
         t0 = time.perf_counter()
         model = DarkModel.from_benchmark("B1", m_ap)
         hard = SignalProcess("phi", model, sqrt_s=SQRT_S)

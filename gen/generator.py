@@ -4,7 +4,9 @@
 
 1. adaptation of the multichannel sampler (:mod:`darkstrahl.gen.sampler`);
 2. the cross section from ``n_points`` fresh points;
-3. for unweighted events, a pilot run of ``n_pilot`` points that fixes w_max;
+3. for unweighted events, for processes that ask for it (ISR), the channel weights retuned for the
+   unweighting efficiency (:mod:`darkstrahl.gen.channel_weights`), then a pilot run of ``n_pilot`` points
+   that fixes w_max;
 4. accept-reject in vectorized batches (:mod:`darkstrahl.gen.event_stream`, which also documents the
    overweight policy), every event carrying a helicity configuration drawn from its |M_h|^2.
 
@@ -20,6 +22,7 @@ import numpy as np
 
 from darkstrahl.errors import ParameterError
 
+from .channel_weights import unweighting_alphas
 from .event_stream import GenerationStats, Generator, Progress, RunSettings, choose_w_max, split
 from .process import MultichannelProcess, Process
 from .sampler import Estimate, MultiChannelSampler, SamplerSettings
@@ -68,6 +71,20 @@ class EventGenerator(Generator):
         if not self._adapted:
             self.sampler.adapt(progress)
             self._adapted = True
+
+    def prepare_unweighting(self, progress: Progress | None = None) -> None:
+        """Cross section, then (processes with ``unweighting_channel_weights``: ISR) the channel weights
+        retuned for the unweighting efficiency from one sample of ``n_pilot`` points
+        (:mod:`darkstrahl.gen.channel_weights`), then the pilot run that fixes w_max. The cross section and
+        weighted events keep the variance-minimizing Kleiss-Pittau weights."""
+        self.cross_section(progress)
+        retune = getattr(self.process, "unweighting_channel_weights", False) and len(self.sampler.alphas) > 1
+        if retune and self.stats.w_max == 0.0:
+            smp = self.sampler.sample(self.settings.n_pilot)
+            self.sampler.alphas, _ = unweighting_alphas(
+                smp, self.sampler.alphas, self.settings.max_overweight
+            )
+        super().prepare_unweighting(progress)
 
     def prepare_weighted(self, progress: Progress | None = None) -> None:
         """Weighted events need the adapted sampler, and sigma only if ``n_points`` > 0."""

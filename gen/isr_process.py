@@ -148,6 +148,13 @@ class IsrProcess:
         return 0.1 if self.settings.enabled else None
 
     @property
+    def unweighting_channel_weights(self) -> bool:
+        """Whether the generator retunes the adapted channel weights for the unweighting efficiency before
+        the pilot run (:mod:`darkstrahl.gen.channel_weights`): with ISR, where the largest weights sit in
+        the soft-beam channels that the variance-minimizing update starves (docs/validation.md section 9)."""
+        return self.settings.enabled
+
+    @property
     def n_isr(self) -> int:
         return 2 if self.settings.enabled else 0
 
