@@ -73,6 +73,24 @@ class Estimate:
         return cls(float(w.mean()), float(w.std(ddof=1) / math.sqrt(n)) if n > 1 else math.inf, n)
 
 
+def kleiss_pittau_update(
+    alphas: FloatArray, channel_share: FloatArray, w2: FloatArray, alpha_min: float
+) -> FloatArray:
+    """One Kleiss-Pittau step (Comput. Phys. Commun. 83 (1994) 141): alpha_c <- alpha_c sqrt(W_c),
+    W_c = <(g_c/g) w^2> with g_c the channel's own density, normalized and floored at ``alpha_min``.
+
+    ``alphas`` (C,); ``channel_share`` (n, C) = alpha_c g_c/g of the points (so W_c = <share_c w^2>/alpha_c);
+    ``w2`` (n,) the squared weights. The fixed point has equal W_c, where the variance is stationary. (Without
+    the division by alpha_c the step would be alpha_c sqrt(alpha_c W_c), whose fixed point alpha_c W_c = const
+    is unstable: the largest channel grows and the others sink to the floor.)"""
+    wc = np.mean(channel_share * w2[:, None], axis=0) / alphas
+    new = alphas * np.sqrt(np.maximum(wc, 0.0))
+    if not new.sum() > 0:
+        return alphas
+    new = np.maximum(new / new.sum(), alpha_min)
+    return new / new.sum()
+
+
 @dataclass
 class MultiChannelSampler:
     """Multichannel sampler of ``integrand`` (a function of momenta returning fb per unit dPhi) over
@@ -151,11 +169,7 @@ class MultiChannelSampler:
                     amap.add_training_data(np.ascontiguousarray(smp.y[own]), w2[own])
                     amap.adapt(alpha=s.vegas_alpha)
             if len(self.maps) > 1:
-                wc = np.mean(smp.channel_share * w2[:, None], axis=0)
-                new = self.alphas * np.sqrt(np.maximum(wc, 0.0))
-                if new.sum() > 0:
-                    new = np.maximum(new / new.sum(), s.alpha_min)
-                    self.alphas = new / new.sum()
+                self.alphas = kleiss_pittau_update(self.alphas, smp.channel_share, w2, s.alpha_min)
             self.history.append(Estimate.from_weights(smp.weights))
             if progress is not None:
                 progress(s.n_per_iteration)

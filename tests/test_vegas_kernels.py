@@ -182,3 +182,25 @@ def test_generation_identical_to_vegas_invmap(card: str) -> None:
     assert np.array_equal(new.momenta, ref.momenta)
     assert np.array_equal(new.weights, ref.weights)
     assert np.array_equal(new.pdg, ref.pdg)
+
+
+def test_kleiss_pittau_step_has_equal_channel_variances_as_fixed_point() -> None:
+    """At unequal alphas with W_c = <(g_c/g) w^2> equal in every channel the step keeps the alphas (the
+    variance-stationary point); otherwise each alpha_c moves by sqrt(W_c); the floor is applied last."""
+    from darkstrahl.gen.sampler import kleiss_pittau_update
+
+    alphas = np.array([0.7, 0.2, 0.1])
+    g_own = np.array([[2.0, 0.5, 1.0], [0.5, 3.0, 2.0], [1.0, 1.0, 4.0]])  # g_c at three points
+    ratio = g_own / (g_own @ alphas)[:, None]  # g_c/g
+    w2 = np.linalg.solve(ratio.T, np.full(3, 3.0))  # point weights with W_c = 1 in every channel
+    assert np.all(w2 > 0)
+    share = alphas * ratio
+    np.testing.assert_allclose(kleiss_pittau_update(alphas, share, w2, 0.0), alphas, rtol=1e-12)
+    w2b = np.array([4.0, 1.0, 0.5])
+    w_c = np.mean(ratio * w2b[:, None], axis=0)
+    expected = alphas * np.sqrt(w_c)
+    np.testing.assert_allclose(
+        kleiss_pittau_update(alphas, share, w2b, 0.0), expected / expected.sum(), rtol=1e-14
+    )
+    floored = kleiss_pittau_update(alphas, np.array([[1.0, 0.0, 0.0]]), np.array([1.0]), 0.05)
+    assert floored.min() == pytest.approx(0.05 / 1.1, rel=1e-12)
