@@ -183,7 +183,7 @@ def build_point(key: PointKey, settings: ScanSettings) -> tuple[PointAnalysis, E
     bkg = _generate(FlatGenerator(bkg_proc, s_bkg, bkg_run), settings.n_events)
     rng = np.random.default_rng(s_det)
     lumi = settings.luminosity_ab * FB_PER_AB
-    rec_s, rec_b = det.simulate(sig, rng), det.simulate(bkg, rng)
+    rec_s, rec_b = det.simulate(sig, rng, vertices=False), det.simulate(bkg, rng, vertices=False)
     point = PointAnalysis.build(rec_s, rec_b, model, settings.sqrt_s, lumi, rng)
     return point, sig, rec_s
 

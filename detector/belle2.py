@@ -93,15 +93,19 @@ class Belle2:
         """Lab momenta (n, k, 4) of a centre-of-mass batch (per-event transforms with energy spread)."""
         return transform(batch.momenta, self.transforms(batch, rng))
 
-    def simulate(self, batch: EventBatch, rng: np.random.Generator) -> Reconstructed:
-        """Lab frame, decay vertices and region weights, acceptance and resolution for ``batch``."""
+    def simulate(self, batch: EventBatch, rng: np.random.Generator, vertices: bool = True) -> Reconstructed:
+        """Lab frame, decay vertices and region weights, acceptance and resolution for ``batch``.
+
+        ``vertices = False`` (the scans: they need the decay lengths and region weights, not the vertices)
+        skips the vertex positions (``vertices_lab`` is NaN) and their random numbers; the transverse radii
+        of ``vertex_mode = "sample"`` that the theta reweighting uses are still drawn."""
         n = len(batch)
         layout = batch.layout
         lam = self.transforms(batch, rng)
         lab = transform(batch.momenta, lam)
         m_true, e_true = missing_mass_and_photon_energy(layout, batch.momenta, batch.sqrt_s)
         n_ll = len(layout.long_lived)
-        vertices = np.zeros((n, n_ll, 4))
+        vertex_lab = np.full((n, n_ll, 4), 0.0 if vertices else np.nan)
         d = np.zeros((n, n_ll))
         prob = np.ones((n, n_ll))
         region_weight = np.ones(n)
@@ -110,14 +114,17 @@ class Belle2:
             slot = layout.slots[ll.slot]
             p = lab[:, ll.slot]
             d[:, c] = transverse_decay_length(np.hypot(p[:, 1], p[:, 2]), slot.mass, ll.lifetime.ctau_mm())
-            if not ll.displaced or self.vertex_mode == "sample":
+            sampled = not ll.displaced or self.vertex_mode == "sample"
+            if sampled and (vertices or ll.displaced):
                 r_t[:, c] = sample_transverse_radius(d[:, c], self.region, rng)
-                v = decay_vertex(p, slot.mass, r_t[:, c])
-            else:
-                ct = batch.ct_mm[:, c]
-                ct = np.where(np.isnan(ct), -ll.lifetime.ctau_mm() * np.log1p(-rng.random(n)), ct)
-                v = vertex_from_proper_length(p, slot.mass, ct)
-            vertices[:, c] = np.column_stack([v[:, :3], v[:, 3] * C_MM_PER_NS])
+            if vertices:
+                if sampled:
+                    v = decay_vertex(p, slot.mass, r_t[:, c])
+                else:
+                    ct = batch.ct_mm[:, c]
+                    ct = np.where(np.isnan(ct), -ll.lifetime.ctau_mm() * np.log1p(-rng.random(n)), ct)
+                    v = vertex_from_proper_length(p, slot.mass, ct)
+                vertex_lab[:, c] = np.column_stack([v[:, :3], v[:, 3] * C_MM_PER_NS])
             if ll.displaced:
                 prob[:, c] = decay_probability(d[:, c], self.region)
                 region_weight = region_weight * prob[:, c]
@@ -127,7 +134,7 @@ class Belle2:
             cm_to_lab=lam,
             m_chichi_true=m_true,
             e_gamma_true=e_true,
-            vertices_lab=vertices,
+            vertices_lab=vertex_lab,
             d_mm=d,
             region_probability=prob,
             region_weight=region_weight,

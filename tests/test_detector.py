@@ -169,6 +169,24 @@ def test_weight_and_sample_methods_agree(signal: tuple) -> None:
 
 
 @pytest.mark.parametrize("mode", ["weight", "sample"])
+def test_simulation_without_vertices_keeps_weights_and_reweighting(signal: tuple, mode: str) -> None:
+    """``simulate(..., vertices=False)`` (scans): the same decay lengths, region weights and acceptance as
+    with vertices, the vertices NaN, and the theta reweighting unchanged (in sample mode it uses the same
+    transverse radii, drawn first from the same stream)."""
+    _, batch = signal
+    det = Belle2(resolution="none", vertex_mode=mode)
+    full = det.simulate(batch, np.random.default_rng(8))
+    lean = det.simulate(batch, np.random.default_rng(8), vertices=False)
+    np.testing.assert_array_equal(lean.d_mm, full.d_mm)
+    np.testing.assert_array_equal(lean.region_weight, full.region_weight)
+    np.testing.assert_array_equal(lean.accepted, full.accepted)
+    assert np.all(np.isnan(lean.vertices_lab)) and not np.any(np.isnan(full.vertices_lab))
+    np.testing.assert_array_equal(
+        lean.reweighted(theta=2.5e-4).region_weight, full.reweighted(theta=2.5e-4).region_weight
+    )
+
+
+@pytest.mark.parametrize("mode", ["weight", "sample"])
 def test_theta_reweighting(signal: tuple, mode: str) -> None:
     model, batch = signal
     det = Belle2(resolution="none", vertex_mode=mode)
