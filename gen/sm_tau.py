@@ -62,7 +62,7 @@ from .sm_mumu import born_dsigma_dcos, born_sigma
 FloatArray = NDArray[np.float64]
 
 #: Candidates per requested decay in the accept-reject of :func:`sample_tau_decay` (acceptance ~0.3).
-_OVERSAMPLE = 4.0
+_OVERSAMPLE = 2.0  #: candidates per missing decay / (1 + |P|): about 1/efficiency of the accept-reject
 #: Indices of the sampled pair layout (module docstring).
 TAU_M, TAU_P, MU_M, NUBAR_MU, NU_TAU, MU_P, NU_MU, NUBAR_TAU = range(8)
 
@@ -216,6 +216,13 @@ def _decay_candidates_kernel(
     return p, w
 
 
+def decay_weight_bound(m_tau: float = M_TAU, m_mu: float = M_MU, p_max: float = 1.0) -> float:
+    """Upper bound of the candidate weight w = |M|^2 |q| of :func:`_decay_candidates_kernel` for
+    polarizations |P| <= ``p_max``: 64 G_F^2 (1 + p_max) m^4/16 x |q|_max (m E1 (q.k2) <= m^4/16)."""
+    qmax = math.sqrt(max(muon_energy_range(m_tau, m_mu)[1] ** 2 - m_mu**2, 0.0))
+    return 64.0 * G_F**2 * (1.0 + p_max) * m_tau**4 / 16.0 * qmax
+
+
 def sample_tau_decay(
     rng: np.random.Generator,
     n: int,
@@ -227,7 +234,8 @@ def sample_tau_decay(
     """Unweighted tau -> mu nu nubar decays at rest: momenta (n, 3, 4) [GeV] ordered (mu, k1, k2), with
     k1 = nubar_mu, k2 = nu_tau for tau- (charge -1) and k1 = nu_mu, k2 = nubar_tau for tau+ (charge +1).
     ``polarization``: None (unpolarized) or the polarization vector(s) P, shape (3,) or (n, 3), |P| <= 1.
-    Accept-reject of the exact |M|^2 on flat phase space (bound 64 G_F^2 (1 + |P|) m^4/16 x |q|_max)."""
+    Accept-reject of the exact |M|^2 on flat phase space (bound :func:`decay_weight_bound` with the largest
+    |P| of the call: unpolarized decays need half the candidates of fully polarized ones)."""
     _check_masses(m_tau, m_mu)
     if charge not in (-1, 1):
         raise ParameterError("charge", "must be -1 (tau-) or +1 (tau+)", charge)
@@ -238,14 +246,14 @@ def sample_tau_decay(
         raise ParameterError("polarization", "must have |P| <= 1", float(np.linalg.norm(pol, axis=1).max()))
     out = np.empty((n, 3, 4))
     todo = np.arange(n)
-    qmax = math.sqrt(max(muon_energy_range(m_tau, m_mu)[1] ** 2 - m_mu**2, 0.0))
-    bound = 64.0 * G_F**2 * 2.0 * m_tau**4 / 16.0 * qmax
+    p_max = float(np.linalg.norm(pol, axis=1).max()) if n else 0.0  # (E1 - charge P.k1) <= (1 + |P|) E1
+    bound = decay_weight_bound(m_tau, m_mu, p_max)
     common = polarization is None or np.ndim(polarization) == 1
     pol_common = np.ascontiguousarray(pol[:1])
     while todo.size:
         # one polarization for all: draw ~1/efficiency candidates per missing event (accepted ones are iid,
         # filled in order), so that the loop ends in a few passes; per-event polarizations: one each
-        m = int(_OVERSAMPLE * todo.size) + 64 if common else todo.size
+        m = int(_OVERSAMPLE * (1.0 + p_max) * todo.size) + 64 if common else todo.size
         pol_m = pol_common if common else np.ascontiguousarray(pol[todo])
         p, w = _decay_candidates_kernel(rng.random((m, 5)), m_tau, m_mu, pol_m, charge)
         keep = rng.random(m) * bound < w

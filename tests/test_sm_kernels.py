@@ -328,3 +328,22 @@ def test_decay_candidate_kernel_weight_is_the_v_minus_a_matrix_element() -> None
         q = np.sqrt(p[:, 0, 0] ** 2 - M_MU**2)
         ref = st.tau_decay_msq(rest, spin, p[:, 0], p[:, 1], p[:, 2], charge) * q
         np.testing.assert_allclose(w, ref, rtol=1e-12)
+
+
+@pytest.mark.parametrize("p_max", [0.0, 0.5, 1.0])
+def test_tau_decay_weight_bound_holds(p_max: float) -> None:
+    """The accept-reject bound of sample_tau_decay is above every candidate weight for |P| <= p_max (2e5
+    candidates, P along random directions with |P| = p_max), and tight: the largest weight reaches > 80 % of
+    it (a bound that is far too large only costs speed, one that is too small biases the spectrum)."""
+    from darkstrahl.gen.constants import M_MU, M_TAU
+    from darkstrahl.gen.sm_tau import _decay_candidates_kernel, decay_weight_bound
+
+    rng = np.random.default_rng(11)
+    n = 200_000
+    pol = rng.normal(size=(n, 3))
+    pol *= p_max / np.linalg.norm(pol, axis=1, keepdims=True)
+    for charge in (-1, 1):
+        _, w = _decay_candidates_kernel(rng.random((n, 5)), M_TAU, M_MU, pol, charge)
+        bound = decay_weight_bound(M_TAU, M_MU, p_max)
+        assert w.max() <= bound
+        assert w.max() > 0.8 * bound
