@@ -22,6 +22,11 @@ class ParameterError(DarkstrahlError, ValueError):
         shown = "" if value is None else f" (got {value!r})"
         super().__init__(f"{parameter}: {rule}{shown}")
 
+    def __reduce__(self) -> tuple:
+        """Rebuild from the three fields: an error raised in a scan worker process reaches the command line
+        as this error (the default pickling passes only the message and fails for this signature)."""
+        return (type(self), (self.parameter, self.rule, self.value))
+
 
 class CardError(DarkstrahlError, ValueError):
     """A run card (or an override) is invalid: the message names the key and the rule."""

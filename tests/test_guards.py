@@ -277,3 +277,33 @@ def test_interrupt_wrapped_by_numba_is_an_interrupt() -> None:
     wrapped.__cause__ = Terminated()
     assert isinstance(_interrupt_cause(wrapped), Terminated)
     assert _interrupt_cause(SystemError("other")) is None
+
+
+def test_parameter_error_survives_a_worker_process() -> None:
+    """A ParameterError raised in a scan worker is pickled back to the parent: it must rebuild with its
+    fields (else the pool reports BrokenProcessPool with a traceback instead of a one-line error)."""
+    import pickle
+
+    err = pickle.loads(pickle.dumps(ParameterError("model.m_hp", "must be < m_Ap", 5.0)))
+    assert isinstance(err, ParameterError)
+    assert (err.parameter, err.rule, err.value) == ("model.m_hp", "must be < m_Ap", 5.0)
+    assert str(err) == "model.m_hp: must be < m_Ap (got 5.0)"
+
+
+@pytest.mark.parametrize(
+    ("card", "override", "key"),
+    [
+        ("idm_scan", "idm_analysis.m_hp=[-1.0]", "idm_analysis.m_hp"),
+        ("idm_scan", "idm_analysis.luminosities=[0.0]", "idm_analysis.luminosities"),
+        ("ahp_scan", "ahp.m_Ap=[0.0, 4.0]", "ahp.m_Ap"),
+    ],
+)
+def test_scan_grids_of_masses_and_luminosities_must_be_positive(
+    card: str, override: str, key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "scan"
+    assert main(["scan", card, "-o", str(out), "--set", override]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith(f"darkstrahl: error: {key}: every value must be finite and > 0")
+    assert not out.exists()

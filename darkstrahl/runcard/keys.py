@@ -15,6 +15,11 @@ def positive(v: float) -> str | None:
     return None if v > 0 and math.isfinite(v) else "must be finite and > 0"
 
 
+def each_positive(values: tuple[float, ...]) -> str | None:
+    """Rule of list keys of masses, lifetimes and luminosities: every element finite and > 0."""
+    return None if all(v > 0 and math.isfinite(v) for v in values) else "every value must be finite and > 0"
+
+
 def non_negative_int(v: int) -> str | None:
     return None if v >= 0 else "must be >= 0"
 

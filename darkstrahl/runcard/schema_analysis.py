@@ -18,6 +18,7 @@ from darkstrahl.gen.model import BENCHMARKS
 from .keys import (
     Key,
     at_least_two,
+    each_positive,
     non_negative,
     non_negative_int,
     positive,
@@ -122,7 +123,7 @@ ANALYSIS_SECTIONS: dict[str, dict[str, Key]] = {
             choices=("generator", "stand_in"),
         ),
         "isr": Key(bool, True, "scan: collinear ISR in the generated signal (sample = generator)"),
-        "m_hp": Key(list, (0.5, 1.0, 1.5, 2.0), "scan: h' masses", "GeV", item=float),
+        "m_hp": Key(list, (0.5, 1.0, 1.5, 2.0), "scan: h' masses", "GeV", each_positive, item=float),
         "m_chi1": Key(float, 2.5, "scan: m_chi1 of the benchmark family", "GeV", positive),
         "ap_ratio": Key(float, 3.0, "scan: m_A' / m_chi1", "", positive),
         "delta_ratio": Key(float, 0.4, "scan: Delta m / m_chi1", "", positive),
@@ -130,9 +131,13 @@ ANALYSIS_SECTIONS: dict[str, dict[str, Key]] = {
         "eps": Key(float, 1.5e-3, "scan: kinetic mixing of the samples", "", positive),
         "theta_ref": Key(float, 1e-4, "scan: h'-H mixing angle of the samples", "rad", positive),
         "species": Key(list, ("mu", "pi", "K"), "scan: h' final states", item=str, choices=("mu", "pi", "K")),
-        "ctau_hp_cm": Key(list, (0.1, 1.0, 10.0, 100.0, 1000.0), "scan: c tau(h') grid", "cm", item=float),
+        "ctau_hp_cm": Key(
+            list, (0.1, 1.0, 10.0, 100.0, 1000.0), "scan: c tau(h') grid", "cm", each_positive, item=float
+        ),
         "ctau_ref_cm": Key(float, 10.0, "scan: c tau(h') of the DSCB resolution fit", "cm", positive),
-        "luminosities": Key(list, (365.0, 50000.0), "scan: luminosities of the limits", "fb^-1", item=float),
+        "luminosities": Key(
+            list, (365.0, 50000.0), "scan: luminosities of the limits", "fb^-1", each_positive, item=float
+        ),
         "background": Key(
             list,
             (0.0, 8.0, 1.0),
@@ -146,7 +151,9 @@ ANALYSIS_SECTIONS: dict[str, dict[str, Key]] = {
         "sin_theta_grid": Key(
             list, (1e-8, 1e-1, 22.0), "scan: sin(theta) log grid (min, max, points)", item=float
         ),
-        "y_m_chi1": Key(list, (1.5, 2.5), "scan: m_chi1 values of the y limits", "GeV", item=float),
+        "y_m_chi1": Key(
+            list, (1.5, 2.5), "scan: m_chi1 values of the y limits", "GeV", each_positive, item=float
+        ),
         "y_m_hp": Key(float, 0.5, "scan: m_h' of the y limits", "GeV", positive),
         "y_sin_theta": Key(float, 1e-4, "scan: sin(theta) of the y limits", "", positive),
         "eps_grid": Key(
@@ -239,9 +246,16 @@ ANALYSIS_SECTIONS: dict[str, dict[str, Key]] = {
         "workers": Key(int, 0, "scan: local worker processes (0: all cores)", "", non_negative_int),
     },
     "ahp": {  # the Belle II A'h' search (next_wave.md 1.2-1.4; darkstrahl.analysis.ahp_scan)
-        "m_Ap": Key(list, (2.0, 4.0, 6.5, 9.0), "A'h' scan: M_A' values of the grid", "GeV", item=float),
+        "m_Ap": Key(
+            list, (2.0, 4.0, 6.5, 9.0), "A'h' scan: M_A' values of the grid", "GeV", each_positive, item=float
+        ),
         "m_hp": Key(
-            list, (0.5, 1.5, 2.7), "A'h' scan: M_h' values (pairs need M_h' < M_A')", "GeV", item=float
+            list,
+            (0.5, 1.5, 2.7),
+            "A'h' scan: M_h' values (pairs need M_h' < M_A')",
+            "GeV",
+            each_positive,
+            item=float,
         ),
         "plot_m_hp": Key(
             float, None, "A'h' scan: M_h' of the limit-vs-M_A' plots (default: first m_hp)", "GeV"
