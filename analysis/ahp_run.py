@@ -5,10 +5,7 @@ executor of ``[scheduler]`` (local pool, dask, SLURM/HTCondor via :mod:`.executo
 
 from __future__ import annotations
 
-import argparse
-import os
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,26 +54,14 @@ def settings_from_card(card: Any) -> AhpScanSettings:
     )
 
 
-def run_ahp_command(
-    card: Any, args: argparse.Namespace, claim: Callable[[Any, argparse.Namespace], Any]
-) -> int:
-    """The scan of an ``ahp`` card (module docstring); returns the exit code. ``claim(card, args)`` takes the
-    output directory ``-o`` for this card (:class:`~darkstrahl.analysis.scan_dir.ScanDirectory`, refusing
-    another card's scan there unless ``--force``)."""
+def run_ahp_scan_cli(card: Any, scan_dir: Any, executor_cm: Any | None, progress_cls: Any) -> int:
+    """Body of ``darkstrahl scan`` for an ``ahp`` card (module docstring): run the points in the claimed
+    output directory ``scan_dir`` (:class:`~darkstrahl.analysis.scan_dir.ScanDirectory`), serially when
+    ``executor_cm`` is None, else on the executor it yields; write, record, report; returns the exit code."""
     from darkstrahl import __version__
-    from darkstrahl.progress import ProgressBar
     from darkstrahl.runcard import build
 
-    from .executors import make_executor
-
     settings = settings_from_card(card)
-    workers = args.workers if args.workers is not None else card["ahp"]["workers"]
-    sched = build.scheduler(card, address=args.scheduler, workers=workers)
-    if args.job_script:
-        from darkstrahl.scan_command import print_job_script
-
-        return print_job_script(sched)
-    scan_dir = claim(card, args)
     outdir = Path(scan_dir.directory)
     tasks = outdir / "tasks"
     tasks.mkdir(exist_ok=True)
@@ -91,12 +76,12 @@ def run_ahp_command(
     )
     start = time.perf_counter()
     n = len(settings.points)
-    if sched.kind == "local" and (sched.workers or os.cpu_count() or 1) <= 1:
+    if executor_cm is None:
         where = "1 local process"
-        with ProgressBar(n, "ahp scan") as bar:
+        with progress_cls(n, "ahp scan") as bar:
             bkg, results = run_ahp_scan(settings, progress=bar.update, store=store)
     else:
-        with make_executor(sched) as (executor, where), ProgressBar(n, "ahp scan") as bar:
+        with executor_cm as (executor, where), progress_cls(n, "ahp scan") as bar:
             bkg, results = run_ahp_scan(settings, executor, progress=bar.update, store=store)
     wall = time.perf_counter() - start
     files = write_ahp_tables(outdir, bkg, results)

@@ -194,14 +194,15 @@ def write_outputs(outdir: Path, results: list[dict[str, Any]], settings: IdmScan
     return files
 
 
-def run_idm_scan_cli(
-    card: Any, outdir: Path, executor_cm: Any | None, progress_cls: Any, scan_dir: Any | None = None
-) -> int:
-    """Body of ``darkstrahl scan`` for an iDM card: run, write, report (see :func:`run_idm_tasks`)."""
+def run_idm_scan_cli(card: Any, scan_dir: Any, executor_cm: Any | None, progress_cls: Any) -> int:
+    """Body of ``darkstrahl scan`` for an iDM card in the claimed output directory ``scan_dir``
+    (:class:`~darkstrahl.analysis.scan_dir.ScanDirectory`): run (serially when ``executor_cm`` is None),
+    write, report (see :func:`run_idm_tasks`); returns the exit code."""
     from darkstrahl import __version__
 
     from .output import write_record
 
+    outdir = Path(scan_dir.directory)
     settings = settings_from_card(card)
     values = {"idm_analysis": dict(card["idm_analysis"]), "seed": card["run"]["seed"]}
     store = TaskStore(outdir, card_hash(values, __version__))
@@ -230,7 +231,6 @@ def run_idm_scan_cli(
         "sigma_fb": {r["label"]: r.get("sigma_fb", math.nan) for r in results},
     }
     files.append(write_record(outdir, record))
-    if scan_dir is not None:  # darkstrahl.analysis.scan_dir.ScanDirectory: remember what this scan wrote
-        scan_dir.finish(files)
+    scan_dir.finish(files)
     print(f"idm scan: {len(labels)} tasks in {wall:.1f} s on {where}; wrote {len(files)} files to {outdir}")
     return 0

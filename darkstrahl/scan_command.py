@@ -48,12 +48,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     card = guards.checked_card(args.card, args.overrides)
     if args.workers is not None and args.workers < 0:
         raise CardError(f"--workers: must be >= 0 (0: all cores), got {args.workers}")
-    if card["analysis"]["kind"] == "ahp":  # the A'h' search (issue 15)
-        from darkstrahl.analysis.ahp_run import run_ahp_command
-
-        return run_ahp_command(card, args, claim_scan_dir)
-    if card["analysis"]["kind"] == "idm":  # issue 16 part 5: the iDM displaced-vertex analysis
-        return _idm_scan(card, args)
+    if card["analysis"]["kind"] in ("ahp", "idm"):  # the A'h' search (issue 15), the iDM analysis (issue 16)
+        return _search_scan(card, args)
     guards.check_scan(card)
     settings = build.scan_settings(card)
     keys = build.scan_keys(card)
@@ -152,19 +148,27 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _idm_scan(card: Card, args: argparse.Namespace) -> int:
+def _search_scan(card: Card, args: argparse.Namespace) -> int:
+    """The A'h' (``analysis.kind = "ahp"``) or iDM (``"idm"``) search of a card: its own card section is
+    validated before the output directory is touched, then the directory is claimed and the points run."""
     from darkstrahl.analysis.executors import make_executor
-    from darkstrahl.analysis.idm_run import run_idm_scan_cli, settings_from_card
 
-    settings_from_card(card)  # bad [idm_analysis] values are refused before the output directory is touched
+    workers = args.workers
+    if card["analysis"]["kind"] == "ahp":
+        from darkstrahl.analysis.ahp_run import run_ahp_scan_cli as run
+        from darkstrahl.analysis.ahp_run import settings_from_card
 
-    sched = build.scheduler(card, address=args.scheduler, workers=args.workers)
+        workers = card["ahp"]["workers"] if workers is None else workers
+    else:
+        from darkstrahl.analysis.idm_run import run_idm_scan_cli as run
+        from darkstrahl.analysis.idm_run import settings_from_card
+    settings_from_card(card)
+    sched = build.scheduler(card, address=args.scheduler, workers=workers)
     if args.job_script:
         return print_job_script(sched)
     scan_dir = claim_scan_dir(card, args)
     local_serial = sched.kind == "local" and (sched.workers or os.cpu_count() or 1) <= 1
-    executor = None if local_serial else make_executor(sched)
-    return run_idm_scan_cli(card, scan_dir.directory, executor, ProgressBar, scan_dir)
+    return run(card, scan_dir, None if local_serial else make_executor(sched), ProgressBar)
 
 
 def claim_scan_dir(card: Card, args: argparse.Namespace) -> ScanDirectory:

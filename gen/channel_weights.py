@@ -11,7 +11,7 @@ reweighting): with g = sum_c alpha_c g_c and the sample's shares s_c = alpha_c g
 
 and a point counts with r; <w'> = sigma for every alpha' (Kleiss & Pittau, Comput. Phys. Commun. 83 (1994)
 141), so the physics is unchanged, only the sampling. w_max(alpha') is the rule of
-:func:`~darkstrahl.gen.event_stream.choose_w_max` for the reweighted points (:func:`weighted_w_max`).
+:func:`~darkstrahl.gen.event_stream.choose_w_max` for the reweighted points, each counting r.
 
 * :func:`unweighting_alphas`: the best of alpha'(lambda) = (1 - lambda) alpha + lambda/C (``MIXING``;
   lambda = 0 keeps alpha). Dropping a channel (alpha'_c = 0, which would save its density evaluation at
@@ -24,25 +24,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .event_stream import choose_w_max
 from .sampler import Sample
 
 #: Mixing fractions lambda of :func:`unweighting_alphas`.
 MIXING = tuple(0.05 * k for k in range(20))
 
-__all__ = ["MIXING", "unweighting_alphas", "weighted_w_max"]
-
-
-def weighted_w_max(w: np.ndarray, r: np.ndarray, max_overweight: float) -> float:
-    """:func:`~darkstrahl.gen.event_stream.choose_w_max` for points drawn from a density g but weighted for
-    another one g' = r g: the smallest W with sum_i r_i max(w_i - W, 0) <= max_overweight sum_i r_i w_i
-    (w_i, r_i (n,); r = 1 gives ``choose_w_max`` of the points with w > 0)."""
-    keep = w > 0
-    order = np.argsort(w[keep])[::-1]
-    ws, rs = w[keep][order], r[keep][order]
-    budget = max_overweight * float(np.sum(rs * ws))
-    excess = np.cumsum(rs * ws) - ws * np.cumsum(rs)  # excess above W = w_k, non-decreasing in k
-    k = int(np.searchsorted(excess, budget, side="right")) - 1
-    return float(ws[max(k, 0)])
+__all__ = ["MIXING", "unweighting_alphas"]
 
 
 def unweighting_alphas(smp: Sample, alphas: np.ndarray, max_overweight: float) -> tuple[np.ndarray, float]:
@@ -54,7 +42,7 @@ def unweighting_alphas(smp: Sample, alphas: np.ndarray, max_overweight: float) -
     for lam in MIXING:
         new = (1.0 - lam) * alphas + lam * uniform
         r = smp.channel_share @ (new / alphas)
-        eff = sigma / weighted_w_max(smp.weights / r, r, max_overweight)
+        eff = sigma / choose_w_max(smp.weights / r, max_overweight, r)
         if eff > best_eff:
             best, best_eff = new, eff
     return best, best_eff

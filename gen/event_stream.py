@@ -58,14 +58,20 @@ class RunSettings:
             raise ParameterError("run.n_points", "must be >= 2 (or 0: weighted events only)", self.n_points)
 
 
-def choose_w_max(weights: np.ndarray, max_overweight: float) -> float:
-    """Smallest w_max with sum(max(w - w_max, 0)) <= max_overweight * sum(w) (0 gives max(w))."""
-    w = np.sort(weights[weights > 0])[::-1]
-    if w.size == 0:
+def choose_w_max(weights: np.ndarray, max_overweight: float, counts: np.ndarray | None = None) -> float:
+    """Smallest w_max with sum(c max(w - w_max, 0)) <= max_overweight * sum(c w) (0 gives max(w)), over the
+    points with w > 0. ``counts`` c (n,) (default 1): how much each point counts, for points drawn from one
+    density but standing for another (:func:`darkstrahl.gen.channel_weights.unweighting_alphas`)."""
+    keep = weights > 0
+    if not np.any(keep):
         raise ParameterError("process", "the pilot run found no point with a non-zero weight")
-    budget = max_overweight * w.sum()
-    # excess(k) = sum_{i<k} (w_i - w_k) for w_max = w_k, non-decreasing in k
-    excess = np.cumsum(w) - w * np.arange(1, w.size + 1)
+    w = weights[keep]
+    c = np.ones_like(w) if counts is None else counts[keep]
+    order = np.argsort(w)[::-1]
+    w, c = w[order], c[order]
+    budget = max_overweight * float(np.sum(c * w))
+    # excess(k) = sum_{i<k} c_i (w_i - w_k) for w_max = w_k, non-decreasing in k
+    excess = np.cumsum(c * w) - w * np.cumsum(c)
     k = int(np.searchsorted(excess, budget, side="right")) - 1
     return float(w[max(k, 0)])
 

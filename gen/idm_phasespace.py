@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 from darkstrahl.errors import ParameterError
 
 from .kinematics import boost_into, decay_in_rest_frame, put_cm_beams
-from .phasespace import Channel, PhaseSpace, bw_inverse, bw_map, flat_inverse, flat_map
+from .phasespace import PhaseSpace, mass_channel
 
 FloatArray = NDArray[np.float64]
 
@@ -73,22 +73,6 @@ def hp_chi1chi2_phase_space(
     def upper(rs: FloatArray | None) -> FloatArray | float:
         return (sqrt_s - m_hp) ** 2 if rs is None else (rs - m_hp) ** 2
 
-    def bw_to_x(u: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
-        q, j = bw_map(u[:, 0], m_Ap, w_Ap, lo, upper(rs))
-        return q[:, None], j
-
-    def bw_from_x(x: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
-        u, j = bw_inverse(x[:, 0], m_Ap, w_Ap, lo, upper(rs))
-        return u[:, None], j
-
-    def flat_to_x(u: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
-        q, j = flat_map(u[:, 0], lo, upper(rs))
-        return q[:, None], j
-
-    def flat_from_x(x: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
-        u, j = flat_inverse(x[:, 0], lo, upper(rs))
-        return u[:, None], j
-
     def builder(
         x: FloatArray, ang: FloatArray, rs: FloatArray | None = None
     ) -> tuple[FloatArray, FloatArray]:
@@ -100,7 +84,7 @@ def hp_chi1chi2_phase_space(
     return PhaseSpace(
         5,
         1,
-        (Channel("Q2_resonant", bw_to_x, bw_from_x), Channel("Q2_flat", flat_to_x, flat_from_x)),
+        (mass_channel("Q2_resonant", lo, upper, (m_Ap, w_Ap)), mass_channel("Q2_flat", lo, upper)),
         builder,
         sqrt_s=sqrt_s,
         threshold=m_hp + m1 + m2,

@@ -199,6 +199,34 @@ class Channel:
     from_x: Callable[[FloatArray], tuple[FloatArray, FloatArray]]
 
 
+def mass_channel(
+    name: str,
+    lo: float,
+    upper: Callable[[FloatArray | None], FloatArray | float],
+    resonance: tuple[float, float] | None = None,
+) -> Channel:
+    """One-coordinate channel in an invariant mass squared Q^2 [GeV^2] on [lo, upper(rs)]: the Breit-Wigner
+    map :func:`bw_map` of ``resonance`` = (mass, width) [GeV], or the flat map :func:`flat_map` when None.
+    ``upper(rs)`` gives the kinematic upper edge at the per-event energies ``rs`` (n,) [GeV], or at the
+    nominal sqrt(s) for ``rs = None``. Shapes: u, x (n, 1); J (n,)."""
+
+    def to_x(u: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
+        if resonance is None:
+            q, j = flat_map(u[:, 0], lo, upper(rs))
+        else:
+            q, j = bw_map(u[:, 0], resonance[0], resonance[1], lo, upper(rs))
+        return q[:, None], j
+
+    def from_x(x: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
+        if resonance is None:
+            u, j = flat_inverse(x[:, 0], lo, upper(rs))
+        else:
+            u, j = bw_inverse(x[:, 0], resonance[0], resonance[1], lo, upper(rs))
+        return u[:, None], j
+
+    return Channel(name, to_x, from_x)
+
+
 def solid_angles(
     u: FloatArray, cos_range: tuple[float, float] | None = None
 ) -> tuple[FloatArray, FloatArray]:
@@ -279,23 +307,14 @@ def phi_phase_space(sqrt_s: float, m_Ap: float, w_Ap: float, m_phi: float, m_chi
     def upper(rs: FloatArray | None) -> FloatArray | float:
         return hi if rs is None else (rs - m_phi) ** 2
 
-    def to_x(u: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
-        q, j = bw_map(u[:, 0], m_Ap, w_Ap, lo, upper(rs))
-        return q[:, None], j
-
-    def from_x(x: FloatArray, rs: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
-        u, j = bw_inverse(x[:, 0], m_Ap, w_Ap, lo, upper(rs))
-        return u[:, None], j
-
     def builder(
         x: FloatArray, ang: FloatArray, rs: FloatArray | None = None
     ) -> tuple[FloatArray, FloatArray]:
         rs = np.full(x.shape[0], sqrt_s) if rs is None else rs
         return build_phi(rs, m_phi, m_chi, np.ascontiguousarray(x[:, 0]), np.ascontiguousarray(ang))
 
-    return PhaseSpace(
-        5, 1, (Channel("Q2_resonant", to_x, from_x),), builder, sqrt_s=sqrt_s, threshold=m_phi + 2.0 * m_chi
-    )
+    channel = mass_channel("Q2_resonant", lo, upper, (m_Ap, w_Ap))
+    return PhaseSpace(5, 1, (channel,), builder, sqrt_s=sqrt_s, threshold=m_phi + 2.0 * m_chi)
 
 
 def gamma_phi_phase_space(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from darkstrahl.gen.channel_weights import unweighting_alphas, weighted_w_max
+from darkstrahl.gen.channel_weights import unweighting_alphas
 from darkstrahl.gen.event_stream import choose_w_max
 from darkstrahl.gen.generator import EventGenerator, RunSettings
 from darkstrahl.gen.isr_process import IsrProcess
@@ -20,7 +20,7 @@ from darkstrahl.gen.signal_process import SignalProcess
 def test_weighted_w_max_with_unit_ratios_is_choose_w_max(eps: float) -> None:
     w = np.random.default_rng(4).lognormal(0.0, 1.0, 5000)
     w[::7] = 0.0
-    assert weighted_w_max(w, np.ones_like(w), eps) == choose_w_max(w, eps)
+    assert choose_w_max(w, eps, np.ones_like(w)) == choose_w_max(w, eps)
 
 
 def test_retuned_efficiency_of_a_two_channel_toy() -> None:
