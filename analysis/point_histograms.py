@@ -57,7 +57,8 @@ class PointAnalysis:
     _hists: dict[tuple[float, float], NDArray] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._response_t = self.response.T.tocsr()  # bins x events: a row-major product per histogram
+        r = self.response  # its CSR arrays are those of R^T in CSC form: the products need no transpose copy
+        self._response_t = sparse.csc_matrix((r.data, r.indices, r.indptr), shape=r.shape[::-1])
 
     @property
     def lifetime(self) -> Lifetime:
@@ -86,9 +87,9 @@ class PointAnalysis:
         else:
             edges = sqrt_v_edges(hi)
             start = 0
-        rs, rb = signal.response(edges, obs, rng), background.response(edges, obs, rng)
+        rs = signal.response(edges, obs, rng)
         n_b = len(background.event_weight)
-        bkg = luminosity_fb * (background.event_weight @ rb) / n_b
+        bkg = luminosity_fb * background.histogram(edges, obs, background.event_weight, rng) / n_b
         return cls(
             signal.channel,
             model,

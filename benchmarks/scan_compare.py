@@ -42,16 +42,23 @@ def _rows(path: Path) -> dict[tuple[str, str, float, float], dict[str, str]]:
 
 
 def _capture_responses() -> list:
-    """Record (Reconstructed, response matrix) of every Reconstructed.response call."""
+    """Record (Reconstructed, response matrix) of every Reconstructed.response call, and of every
+    Reconstructed.histogram call (the background's, which stores no matrix: built here for the record)."""
     seen: list = []
     original = reconstructed.Reconstructed.response
+    original_histogram = reconstructed.Reconstructed.histogram
 
     def response(self, *args, **kwargs):
         r = original(self, *args, **kwargs)
         seen.append((self, r))
         return r
 
+    def histogram(self, edges, observable, weights, *args, **kwargs):
+        seen.append((self, original(self, edges, observable)))
+        return original_histogram(self, edges, observable, weights, *args, **kwargs)
+
     reconstructed.Reconstructed.response = response  # type: ignore[method-assign]
+    reconstructed.Reconstructed.histogram = histogram  # type: ignore[method-assign]
     return seen
 
 

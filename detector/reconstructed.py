@@ -28,7 +28,14 @@ from darkstrahl.gen.layout import Layout
 
 from .regions import REGIONS, Region, decay_probability, reweight_factor
 from .resolution import ecl_relative_resolution, smear_positive
-from .response import SqrtV, gaussian_response, sqrt_v_copies_response, sqrt_v_response
+from .response import (
+    SqrtV,
+    gaussian_histogram,
+    gaussian_response,
+    sqrt_v_copies_response,
+    sqrt_v_histogram,
+    sqrt_v_response,
+)
 
 
 @dataclass
@@ -164,6 +171,25 @@ class Reconstructed:
             (np.full(int(ok.sum()), 1.0 / self.n_copies), (self.event[ok], k[ok])),
             shape=(n_ev, len(edges) - 1),
         )
+
+    def histogram(
+        self,
+        edges: NDArray,
+        observable: str | SqrtV,
+        weights: NDArray,
+        rng: np.random.Generator | None = None,
+        method: str = "quadrature",
+    ) -> NDArray:
+        """The expected histogram weights @ R (n_bins,) of :meth:`response` for per-event ``weights`` (n,)
+        (same numbers bit for bit: the same sums in the same order); in the reference mode's analytic and
+        quadrature responses without storing R (a background sample needs only its histogram)."""
+        if self.resolution == "reference" and (observable == "m_chichi" or method == "quadrature"):
+            m = self.m_chichi_true
+            if observable == "m_chichi":
+                return gaussian_histogram(m, m * ecl_relative_resolution(m), edges, weights)
+            assert isinstance(observable, SqrtV)
+            return sqrt_v_histogram(self.e_gamma_true, m, observable.m_Ap, observable.e_bar, edges, weights)
+        return np.asarray(weights @ self.response(edges, observable, rng, method)).ravel()
 
     def smeared_range(self, observable: str | SqrtV, n_sigma: float = 8.0) -> tuple[float, float]:
         """A range of ``observable`` that holds every smeared copy (reference: up to ``n_sigma``)."""

@@ -38,62 +38,86 @@ def _hel(code: int, bit: int) -> int:
     return -1 if (code >> bit) & 1 else 1
 
 
+@nb.njit(cache=True, inline="always")
+def _minkowski_sq(p: NDArray, i: int, j: int, sign: float) -> float:
+    """(p_i + sign p_j)^2 [GeV^2] of the momenta p (k, 4), without a temporary array."""
+    e = p[i, 0] + sign * p[j, 0]
+    x = p[i, 1] + sign * p[j, 1]
+    y = p[i, 2] + sign * p[j, 2]
+    z = p[i, 3] + sign * p[j, 3]
+    return e * e - x * x - y * y - z * z
+
+
 @nb.njit(cache=True)
-def _phi_event(p: NDArray, m_chi: float, m_Ap: float, w_Ap: float, coupling: float, out: NDArray) -> None:
-    """All 16 helicity amplitudes of e- e+ -> phi chi chibar for one event ``p`` (5, 4)."""
-    s = (
-        (p[0, 0] + p[1, 0]) ** 2
-        - (p[0, 1] + p[1, 1]) ** 2
-        - (p[0, 2] + p[1, 2]) ** 2
-        - (p[0, 3] + p[1, 3]) ** 2
-    )
-    q = p[3] + p[4]
-    q2 = q[0] * q[0] - q[1] * q[1] - q[2] * q[2] - q[3] * q[3]
+def _chi_currents(p: NDArray, i: int, m_chi: float, jcs: NDArray) -> None:
+    """The four chi currents ubar(q1, h_c) g^mu v(q2, h_d) of chi = p[i], chibar = p[i + 1] into ``jcs``
+    (4, 4), row c | (d << 1) (bit set: helicity -1)."""
+    for c in range(2):
+        ub = oxxxxx(p[i, 0], p[i, 1], p[i, 2], p[i, 3], m_chi, 1 - 2 * c, 1)
+        for d in range(2):
+            v = ixxxxx(p[i + 1, 0], p[i + 1, 1], p[i + 1, 2], p[i + 1, 3], m_chi, 1 - 2 * d, -1)
+            jc = ffv_current(ub[0], ub[1], ub[2], ub[3], v[0], v[1], v[2], v[3])
+            for mu in range(4):
+                jcs[c | (d << 1), mu] = jc[mu]
+
+
+@nb.njit(cache=True)
+def _phi_event(
+    p: NDArray, m_chi: float, m_Ap: float, w_Ap: float, coupling: float, out: NDArray, jcs: NDArray
+) -> None:
+    """All 16 helicity amplitudes of e- e+ -> phi chi chibar for one event ``p`` (5, 4); ``jcs`` (4, 4)
+    complex is work space for the chi currents."""
+    s = _minkowski_sq(p, 0, 1, 1.0)
+    q2 = _minkowski_sq(p, 3, 4, 1.0)
     prop = coupling / (breit_wigner(s, m_Ap, w_Ap) * breit_wigner(q2, m_Ap, w_Ap))
+    _chi_currents(p, 3, m_chi, jcs)
     for a in range(2):
-        ha = 1 - 2 * a
-        u = ixxxxx(p[0, 0], p[0, 1], p[0, 2], p[0, 3], 0.0, ha, 1)
+        u = ixxxxx(p[0, 0], p[0, 1], p[0, 2], p[0, 3], 0.0, 1 - 2 * a, 1)
         for b in range(2):
             if a == b:  # massless beams: the vector current conserves chirality, e+ helicity = -e- helicity
                 for cd in range(4):
                     out[a | (b << 1) | (cd << 2)] = 0.0
                 continue
-            hb = 1 - 2 * b
-            vb = oxxxxx(p[1, 0], p[1, 1], p[1, 2], p[1, 3], 0.0, hb, -1)
+            vb = oxxxxx(p[1, 0], p[1, 1], p[1, 2], p[1, 3], 0.0, 1 - 2 * b, -1)
             je = ffv_current(vb[0], vb[1], vb[2], vb[3], u[0], u[1], u[2], u[3])
-            for c in range(2):
-                ub = oxxxxx(p[3, 0], p[3, 1], p[3, 2], p[3, 3], m_chi, 1 - 2 * c, 1)
-                for d in range(2):
-                    v = ixxxxx(p[4, 0], p[4, 1], p[4, 2], p[4, 3], m_chi, 1 - 2 * d, -1)
-                    jc = ffv_current(ub[0], ub[1], ub[2], ub[3], v[0], v[1], v[2], v[3])
-                    amp = mdot(je[0], je[1], je[2], je[3], jc[0], jc[1], jc[2], jc[3])
-                    out[a | (b << 1) | (c << 2) | (d << 3)] = amp * prop
+            for cd in range(4):
+                amp = mdot(je[0], je[1], je[2], je[3], jcs[cd, 0], jcs[cd, 1], jcs[cd, 2], jcs[cd, 3])
+                out[a | (b << 1) | (cd << 2)] = amp * prop
 
 
 @nb.njit(cache=True)
 def _gamma_phi_event(
-    p: NDArray, m_chi: float, m_Ap: float, w_Ap: float, coupling: float, gauge_check: bool, out: NDArray
+    p: NDArray,
+    m_chi: float,
+    m_Ap: float,
+    w_Ap: float,
+    coupling: float,
+    gauge_check: bool,
+    out: NDArray,
+    jcs: NDArray,
 ) -> None:
-    """All 32 helicity amplitudes of e- e+ -> gamma phi chi chibar for one event ``p`` (6, 4).
+    """All 32 helicity amplitudes of e- e+ -> gamma phi chi chibar for one event ``p`` (6, 4); ``jcs``
+    (4, 4) complex is work space for the chi currents.
 
     ``gauge_check`` replaces the photon polarization eps*(k) by k (the Ward identity test)."""
-    pp = p[0] + p[1] - p[2]
-    pp2 = pp[0] * pp[0] - pp[1] * pp[1] - pp[2] * pp[2] - pp[3] * pp[3]
-    q = p[4] + p[5]
-    q2 = q[0] * q[0] - q[1] * q[1] - q[2] * q[2] - q[3] * q[3]
+    e = p[0, 0] + p[1, 0] - p[2, 0]  # P' = p1 + p2 - k
+    x = p[0, 1] + p[1, 1] - p[2, 1]
+    y = p[0, 2] + p[1, 2] - p[2, 2]
+    z = p[0, 3] + p[1, 3] - p[2, 3]
+    pp2 = e * e - x * x - y * y - z * z
+    q2 = _minkowski_sq(p, 4, 5, 1.0)
     prop = coupling / (breit_wigner(pp2, m_Ap, w_Ap) * breit_wigner(q2, m_Ap, w_Ap))
-    k = p[2]
+    k0, k1, k2, k3 = p[2, 0], p[2, 1], p[2, 2], p[2, 3]
     # electron propagator momenta along the fermion flow: p1 - k (e- line), k - p2 (e+ line)
-    q1 = p[0] - k
-    q2l = k - p[1]
-    jcs = np.empty((4, 4), dtype=np.complex128)
-    for c in range(2):
-        ub = oxxxxx(p[4, 0], p[4, 1], p[4, 2], p[4, 3], m_chi, 1 - 2 * c, 1)
-        for d in range(2):
-            v = ixxxxx(p[5, 0], p[5, 1], p[5, 2], p[5, 3], m_chi, 1 - 2 * d, -1)
-            jc = ffv_current(ub[0], ub[1], ub[2], ub[3], v[0], v[1], v[2], v[3])
-            for mu in range(4):
-                jcs[c | (d << 1), mu] = jc[mu]
+    a0, a1, a2, a3 = p[0, 0] - k0, p[0, 1] - k1, p[0, 2] - k2, p[0, 3] - k3
+    b0, b1, b2, b3 = k0 - p[1, 0], k1 - p[1, 1], k2 - p[1, 2], k3 - p[1, 3]
+    _chi_currents(p, 4, m_chi, jcs)
+    if gauge_check:
+        ep_plus = (k0 + 0j, k1 + 0j, k2 + 0j, k3 + 0j)
+        ep_minus = ep_plus
+    else:
+        ep_plus = vxxxxx(k0, k1, k2, k3, 0.0, 1, 1)
+        ep_minus = vxxxxx(k0, k1, k2, k3, 0.0, -1, 1)
     for a in range(2):
         u = ixxxxx(p[0, 0], p[0, 1], p[0, 2], p[0, 3], 0.0, 1 - 2 * a, 1)
         for b in range(2):
@@ -104,15 +128,10 @@ def _gamma_phi_event(
                 continue
             vb = oxxxxx(p[1, 0], p[1, 1], p[1, 2], p[1, 3], 0.0, 1 - 2 * b, -1)
             for g in range(2):
-                if gauge_check:
-                    e = (k[0] + 0j, k[1] + 0j, k[2] + 0j, k[3] + 0j)
-                else:
-                    e = vxxxxx(k[0], k[1], k[2], k[3], 0.0, 1 - 2 * g, 1)
-                ui = fvi(u[0], u[1], u[2], u[3], e[0], e[1], e[2], e[3], q1[0], q1[1], q1[2], q1[3], 0.0)
+                ep = ep_minus if g else ep_plus
+                ui = fvi(u[0], u[1], u[2], u[3], ep[0], ep[1], ep[2], ep[3], a0, a1, a2, a3, 0.0)
                 j1 = ffv_current(vb[0], vb[1], vb[2], vb[3], ui[0], ui[1], ui[2], ui[3])
-                vo = fvo(
-                    vb[0], vb[1], vb[2], vb[3], e[0], e[1], e[2], e[3], q2l[0], q2l[1], q2l[2], q2l[3], 0.0
-                )
+                vo = fvo(vb[0], vb[1], vb[2], vb[3], ep[0], ep[1], ep[2], ep[3], b0, b1, b2, b3, 0.0)
                 j2 = ffv_current(vo[0], vo[1], vo[2], vo[3], u[0], u[1], u[2], u[3])
                 j0, jx, jy, jz = j1[0] + j2[0], j1[1] + j2[1], j1[2] + j2[2], j1[3] + j2[3]
                 for cd in range(4):
@@ -127,11 +146,12 @@ def _amplitudes(
     n = p.shape[0]
     nh = 16 if process == 0 else 32
     out = np.empty((n, nh), dtype=np.complex128)
+    jcs = np.empty((4, 4), dtype=np.complex128)
     for i in range(n):
         if process == 0:
-            _phi_event(p[i], m_chi, m_Ap, w_Ap, coupling, out[i])
+            _phi_event(p[i], m_chi, m_Ap, w_Ap, coupling, out[i], jcs)
         else:
-            _gamma_phi_event(p[i], m_chi, m_Ap, w_Ap, coupling, gauge_check, out[i])
+            _gamma_phi_event(p[i], m_chi, m_Ap, w_Ap, coupling, gauge_check, out[i], jcs)
     return out
 
 
@@ -151,6 +171,7 @@ def _msq(
     n = p.shape[0]
     nh = 16 if process == 0 else 32
     buf = np.empty(nh, dtype=np.complex128)
+    jcs = np.empty((4, 4), dtype=np.complex128)
     out = np.empty(n)
     code = np.full(n, -1, dtype=np.int8)
     pick = r.shape[0] == n
@@ -158,9 +179,9 @@ def _msq(
     w_plus = 0.25 * (1.0 + pol_em)
     for i in range(n):
         if process == 0:
-            _phi_event(p[i], m_chi, m_Ap, w_Ap, coupling, buf)
+            _phi_event(p[i], m_chi, m_Ap, w_Ap, coupling, buf, jcs)
         else:
-            _gamma_phi_event(p[i], m_chi, m_Ap, w_Ap, coupling, False, buf)
+            _gamma_phi_event(p[i], m_chi, m_Ap, w_Ap, coupling, False, buf, jcs)
         acc = 0.0
         for h in range(nh):
             a2 = buf[h].real ** 2 + buf[h].imag ** 2
