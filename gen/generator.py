@@ -16,8 +16,6 @@ process's ``sampling``, this multichannel generator or the flat RAMBO generator.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from darkstrahl.errors import ParameterError
@@ -25,19 +23,9 @@ from darkstrahl.errors import ParameterError
 from .channel_weights import unweighting_alphas
 from .event_stream import GenerationStats, Generator, Progress, RunSettings, choose_w_max, split
 from .process import MultichannelProcess, Process
-from .sampler import Estimate, MultiChannelSampler, SamplerSettings
+from .sampler import Estimate, MultiChannelSampler
 
 __all__ = ["EventGenerator", "GenerationStats", "RunSettings", "choose_w_max", "make_generator", "split"]
-
-
-def sampler_settings(process: MultichannelProcess, settings: SamplerSettings) -> SamplerSettings:
-    """The run's sampler settings with the process's floor on channel weights (optional attribute
-    ``channel_weight_floor``), capped at 1/(2 C) for C channels so that the floors leave room to adapt."""
-    floor = getattr(process, "channel_weight_floor", None)
-    if floor is None:
-        return settings
-    nc = len(process.phase_space.channels)
-    return replace(settings, alpha_min=max(settings.alpha_min, min(floor, 0.5 / nc)))
 
 
 class EventGenerator(Generator):
@@ -52,7 +40,7 @@ class EventGenerator(Generator):
         self.rng = np.random.default_rng(seed)
         self._block = 0
         self.sampler = MultiChannelSampler(
-            process.phase_space, process.integrand, self.rng, sampler_settings(process, self.settings.sampler)
+            process.phase_space, process.integrand, self.rng, self.settings.sampler
         )
         self._adapted = False
         self.sigma: Estimate | None = None

@@ -140,14 +140,6 @@ class IsrProcess:
         return replace(base, extra={**base.extra, "isr": self.settings.enabled})
 
     @property
-    def channel_weight_floor(self) -> float | None:
-        """Floor on the multichannel weights alpha_c with ISR (used by
-        :func:`darkstrahl.gen.generator.sampler_settings`). The Kleiss-Pittau update drives the soft-beam
-        channels to the default floor 0.02 although they carry the radiative-return tail; 0.1 raises the
-        unweighting efficiency of B1 at 10.58 GeV (docs/validation.md section 9)."""
-        return 0.1 if self.settings.enabled else None
-
-    @property
     def unweighting_channel_weights(self) -> bool:
         """Whether the generator retunes the adapted channel weights for the unweighting efficiency before
         the pilot run (:mod:`darkstrahl.gen.channel_weights`): with ISR, where the largest weights sit in

@@ -68,8 +68,12 @@ def test_signal_declares_the_s_channel_resonance_and_isr_adds_its_channel() -> N
     from darkstrahl.gen.signal_process import SignalProcess
 
     phi = SignalProcess("phi", DarkModel.from_benchmark("B1", 3.0), sqrt_s=10.58)
-    names = [c.name.split(":")[0] for c in IsrProcess(phi).phase_space.channels]
-    assert names == ["isr_power", "isr_threshold", "isr_resonance0"]
+    names = [c.name for c in IsrProcess(phi).phase_space.channels]
+    assert names == [
+        f"isr_{kind}:{hard}"
+        for kind in ("power", "threshold", "resonance0")
+        for hard in ("Q2_resonant", "Q2_flat")
+    ]
     gamma = SignalProcess("gamma_phi", DarkModel.from_benchmark("B1", 3.0), sqrt_s=10.58)
     assert gamma.s_hat_resonances == ()
     # the pole beyond sqrt(s) is out of reach: no resonance channel

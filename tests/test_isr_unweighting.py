@@ -66,3 +66,16 @@ def test_only_isr_unweighting_retunes_the_channel_weights() -> None:
     assert np.array_equal(isr.sampler.alphas, new)
     assert eff >= smp.weights.mean() / choose_w_max(smp.weights, settings.max_overweight)
     assert new.sum() == pytest.approx(1.0) and np.all(new > 0)
+
+
+@pytest.mark.parametrize(("process", "target"), [("phi", 0.50), ("gamma_phi", 0.20)])
+def test_unweighting_efficiency_with_isr_meets_the_issue_target(process: str, target: float) -> None:
+    """Issue 13 item 5 at the hardest point, B1 at m_A' = 1.2 GeV with ISR, default run settings, seed 1:
+    <w>/w_max >= 0.50 (phi) and >= 0.20 (gamma_phi) over 20000 unweighted events (measured 0.60 and 0.455,
+    docs/validation.md section 21; the binomial error of the acceptance rate is ~0.003). Fails with a single
+    Q^2 channel for phi (0.458 for this seed; 0.45-0.51 for seeds 1-3) or with the former ISR channel-weight
+    floor of 0.1 (gamma_phi 0.187 for this seed)."""
+    hard = SignalProcess(process, DarkModel.from_benchmark("B1", 1.2), sqrt_s=10.58)
+    gen = EventGenerator(IsrProcess(hard), 1, RunSettings())
+    assert sum(len(b) for b in gen.unweighted(20_000)) == 20_000
+    assert gen.stats.efficiency >= target, gen.stats.efficiency

@@ -103,8 +103,10 @@ def test_phi_volume_through_the_map() -> None:
     volume = phi3_volume(SQRT_S)
     for width in (0.145, 3.0):  # a narrow and a wide Breit-Wigner map
         space = ps.phi_phase_space(SQRT_S, M_AP, width, M_PHI, M_CHI)
-        _, _, w = space.generate(0, rng.random((400_000, 5)))
-        _check_volume(w, volume)
+        assert [c.name for c in space.channels] == ["Q2_resonant", "Q2_flat"]
+        for c in range(len(space.channels)):
+            _, _, w = space.generate(c, rng.random((400_000, 5)))
+            _check_volume(w, volume)
 
 
 def test_gamma_phi_volume_through_every_channel() -> None:
