@@ -6,6 +6,7 @@ import numpy as np
 from scipy import special
 
 from darkstrahl.detector.normal_cdf import TABLE_HALF_WIDTH, normal_cdf_array
+from darkstrahl.detector.response import gaussian_histogram, gaussian_response
 
 
 def test_table_matches_ndtr_to_double_precision() -> None:
@@ -27,3 +28,24 @@ def test_table_is_monotone_and_symmetric() -> None:
     phi = normal_cdf_array(t)
     assert np.diff(phi).min() >= -np.finfo(float).eps
     np.testing.assert_allclose(phi + phi[::-1], 1.0, rtol=0, atol=2e-15)
+
+
+def test_gaussian_response_rows_are_normal_bin_fractions() -> None:
+    """gaussian_response (the m_chichi response of the scans) against scipy's Phi differences over the
+    edges: every entry within 1e-14 inside the 6 sigma window, zero outside it (the dropped tails are below
+    Phi(-6) = 1e-9), rows summing to the fraction inside the edges; gaussian_histogram = weights @ R."""
+    rng = np.random.default_rng(11)
+    x = rng.uniform(0.3, 9.5, 500)
+    sigma = rng.uniform(0.005, 0.2, 500)
+    edges = np.linspace(0.0, 10.0, 401)
+    r = gaussian_response(x, sigma, edges).toarray()
+    exact = np.diff(special.ndtr((edges[None, :] - x[:, None]) / sigma[:, None]), axis=1)
+    lo, hi = edges[:-1][None, :], edges[1:][None, :]
+    window = (hi > x[:, None] - 6 * sigma[:, None]) & (lo < x[:, None] + 6 * sigma[:, None])
+    assert np.max(np.abs(r - exact)[window]) < 1e-14
+    assert np.all(r[~window] == 0.0) and np.max(exact[~window]) < 1e-8
+    inside = special.ndtr((edges[-1] - x) / sigma) - special.ndtr((edges[0] - x) / sigma)
+    np.testing.assert_allclose(r.sum(axis=1), inside, rtol=0, atol=2e-9)
+    w = rng.uniform(0.0, 2.0, 500)
+    hist = gaussian_histogram(x, sigma, edges, w)
+    np.testing.assert_array_equal(hist, w @ gaussian_response(x, sigma, edges))
