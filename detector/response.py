@@ -45,6 +45,7 @@ from scipy import sparse, special
 
 from darkstrahl.detector.normal_cdf import normal_cdf
 from darkstrahl.detector.resolution import ecl_relative_resolution
+from darkstrahl.errors import ParameterError
 
 
 @dataclass(frozen=True)
@@ -131,8 +132,11 @@ def _csr_or_histogram(
     (n x n_bins; int32 indices, at most ``per_event`` entries per row), or for ``weights`` (n,) the dense
     histogram weights @ R (n_bins,) without storing R."""
     if weights is not None:
+        weights = np.ascontiguousarray(weights, dtype=np.float64)
+        if weights.shape != (n,):
+            raise ParameterError("weights", f"must have one entry per event, shape ({n},)", weights.shape)
         hist = np.zeros(n_bins)
-        kernel(*args, np.ascontiguousarray(weights, dtype=np.float64), hist, _NO_INDEX, _NO_INDEX, _NONE)
+        kernel(*args, weights, hist, _NO_INDEX, _NO_INDEX, _NONE)
         return hist
     indptr = np.zeros(n + 1, dtype=np.int32)
     indices = np.empty(n * per_event, dtype=np.int32)

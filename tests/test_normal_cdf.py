@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy import special
 
 from darkstrahl.detector.normal_cdf import TABLE_HALF_WIDTH, normal_cdf_array
 from darkstrahl.detector.response import gaussian_histogram, gaussian_response
+from darkstrahl.errors import ParameterError
 
 
 def test_table_matches_ndtr_to_double_precision() -> None:
@@ -49,3 +51,5 @@ def test_gaussian_response_rows_are_normal_bin_fractions() -> None:
     w = rng.uniform(0.0, 2.0, 500)
     hist = gaussian_histogram(x, sigma, edges, w)
     np.testing.assert_array_equal(hist, w @ gaussian_response(x, sigma, edges))
+    with pytest.raises(ParameterError, match="weights"):  # one weight per event, or the kernel reads past w
+        gaussian_histogram(x, sigma, edges, w[:-1])
