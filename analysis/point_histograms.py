@@ -1,9 +1,10 @@
 """One mass point of a scan: one signal and one background sample serve every (eps, theta, N_b).
 
-The expected histograms are linear in per-event weights, so each sample is reduced once to a sparse response
-matrix R (events x bins; R[i, k] = the probability that event i lands in bin k after the resolution: the
-limit of infinitely many copies of the physics.md section 3 reference method, analytic for m_chichi and by
-quadrature for sqrt(|v|), :mod:`darkstrahl.detector.response`) and the histograms are
+The expected histograms are linear in per-event weights, so the signal sample is reduced once to a sparse
+response matrix R (events x bins; R[i, k] = the probability that event i lands in bin k after the
+resolution: the limit of infinitely many copies of the physics.md section 3 reference method, analytic for
+m_chichi and by quadrature for sqrt(|v|), :mod:`darkstrahl.detector.response`), the background sample
+straight to its histogram (the same sums without storing its R), and the histograms are
 
     S_k(eps, theta) = L / N_s sum_i w_i (eps / eps_0)^2 (cos theta / cos theta_0)^2 P_i(theta) R_ik,
     B_k(N_b)        = N_b x (background histogram normalized to n_b = 1 in L),
@@ -57,7 +58,7 @@ class PointAnalysis:
     _hists: dict[tuple[float, float], NDArray] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        r = self.response  # its CSR arrays are those of R^T in CSC form: the products need no transpose copy
+        r = sparse.csr_matrix(self.response)  # no copy if CSR; its arrays are those of R^T in CSC form
         self._response_t = sparse.csc_matrix((r.data, r.indices, r.indptr), shape=r.shape[::-1])
 
     @property
@@ -74,8 +75,9 @@ class PointAnalysis:
         luminosity_fb: float,
         rng: np.random.Generator | None = None,
     ) -> PointAnalysis:
-        """Reduce a reconstructed signal and background sample to their response matrices (the expected
-        histograms after the detector's resolution, :meth:`Reconstructed.response`; ``rng`` is passed on,
+        """Reduce a reconstructed signal sample to its response matrix and the background sample to its
+        histogram (the expected histograms after the detector's resolution, :meth:`Reconstructed.response`,
+        :meth:`Reconstructed.histogram`; ``rng`` is passed on,
         it serves only the copy method, not the default)."""
         m = model.m_Ap
         obs = observable(signal.channel, m, sqrt_s)

@@ -10,6 +10,11 @@ both ends of each cell: the interpolant matches Phi to fifth order, error <= h^6
 [-T, T] it returns 0 or 1: Phi(-8.5) = 9.5e-18. Its derivative is continuous (C^2), so differences of
 Phi at adjacent bin edges keep their sign down to the 1e-16 level.
 
+The kernels of :mod:`darkstrahl.detector.response` inline :func:`normal_cdf` and its table into their numba
+cache entries, which numba keys on ``response.py`` alone: after editing this module, clear the numba cache
+(``NUMBA_CACHE_DIR``, else ``__pycache__``) or touch ``response.py``. An installed package is not affected
+(reinstalling renews both files).
+
 Reference: the quintic Hermite basis, e.g. de Boor, *A Practical Guide to Splines* (2001), ch. 2.
 """
 
@@ -40,11 +45,11 @@ _PHI, _D1, _D2 = _table()
 
 @nb.njit(cache=True, inline="always")
 def normal_cdf(t: float) -> float:
-    """Phi(t) = P(N(0, 1) < t) (dimensionless), to ~1e-15 absolute (module docstring)."""
-    if t <= -TABLE_HALF_WIDTH:
-        return 0.0
-    if t >= TABLE_HALF_WIDTH:
-        return 1.0
+    """Phi(t) = P(N(0, 1) < t) (dimensionless), to ~1e-15 absolute (module docstring); NaN for NaN."""
+    if not -TABLE_HALF_WIDTH < t < TABLE_HALF_WIDTH:  # outside the table, or NaN (never indexes it)
+        if t >= TABLE_HALF_WIDTH:
+            return 1.0
+        return 0.0 if t <= -TABLE_HALF_WIDTH else math.nan
     u = (t + TABLE_HALF_WIDTH) * TABLE_STEPS_PER_UNIT
     k = int(u)
     s = u - k

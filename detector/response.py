@@ -28,8 +28,10 @@ ECL relative resolution s. A scan needs only the expected histogram of each even
 The kernels evaluate Phi (and G_a = Phi((x - mu_a)/sigma_a) + Phi((x + mu_a)/sigma_a) - 1) with the table of
 :mod:`darkstrahl.detector.normal_cdf` (1e-15 absolute, 4x faster than ``math.erfc``; issue 17).
 
-All return a scipy.sparse CSR matrix (events x bins) whose rows sum to the fraction of the event inside
-the edges (of its copies, for the copy method).
+The ``*_response`` functions return a scipy.sparse CSR matrix (events x bins) whose rows sum to the
+fraction of the event inside the edges (of its copies, for the copy method); ``gaussian_histogram`` and
+``sqrt_v_histogram`` return the dense histogram weights @ R (n_bins,) without storing R (a background needs
+no more).
 """
 
 from __future__ import annotations
@@ -129,8 +131,8 @@ def _csr_or_histogram(
     kernel: Callable[..., int], args: tuple, n: int, n_bins: int, per_event: int, weights: NDArray | None
 ) -> sparse.csr_matrix | NDArray:
     """Run a row kernel (``kernel(*args, weights, hist, indptr, indices, data)``): the CSR matrix
-    (n x n_bins; int32 indices, at most ``per_event`` entries per row), or for ``weights`` (n,) the dense
-    histogram weights @ R (n_bins,) without storing R."""
+    (n x n_bins; at most ``per_event`` entries per row; int32 indices unless n x per_event exceeds them), or
+    for ``weights`` (n,) the dense histogram weights @ R (n_bins,) without storing R."""
     if weights is not None:
         weights = np.ascontiguousarray(weights, dtype=np.float64)
         if weights.shape != (n,):
@@ -138,8 +140,9 @@ def _csr_or_histogram(
         hist = np.zeros(n_bins)
         kernel(*args, weights, hist, _NO_INDEX, _NO_INDEX, _NONE)
         return hist
-    indptr = np.zeros(n + 1, dtype=np.int32)
-    indices = np.empty(n * per_event, dtype=np.int32)
+    index = np.int32 if n * per_event <= np.iinfo(np.int32).max else np.int64  # scipy's choice too
+    indptr = np.zeros(n + 1, dtype=index)
+    indices = np.empty(n * per_event, dtype=index)
     data = np.empty(n * per_event)
     nnz = kernel(*args, _NONE, _NONE, indptr, indices, data)
     return sparse.csr_matrix((data[:nnz], indices[:nnz], indptr), shape=(n, n_bins))

@@ -39,12 +39,12 @@ def _hel(code: int, bit: int) -> int:
 
 
 @nb.njit(cache=True, inline="always")
-def _minkowski_sq(p: NDArray, i: int, j: int, sign: float) -> float:
-    """(p_i + sign p_j)^2 [GeV^2] of the momenta p (k, 4), without a temporary array."""
-    e = p[i, 0] + sign * p[j, 0]
-    x = p[i, 1] + sign * p[j, 1]
-    y = p[i, 2] + sign * p[j, 2]
-    z = p[i, 3] + sign * p[j, 3]
+def _minkowski_sq(p: NDArray, i: int, j: int) -> float:
+    """(p_i + p_j)^2 [GeV^2] of the momenta p (k, 4), without a temporary array."""
+    e = p[i, 0] + p[j, 0]
+    x = p[i, 1] + p[j, 1]
+    y = p[i, 2] + p[j, 2]
+    z = p[i, 3] + p[j, 3]
     return e * e - x * x - y * y - z * z
 
 
@@ -67,8 +67,8 @@ def _phi_event(
 ) -> None:
     """All 16 helicity amplitudes of e- e+ -> phi chi chibar for one event ``p`` (5, 4); ``jcs`` (4, 4)
     complex is work space for the chi currents."""
-    s = _minkowski_sq(p, 0, 1, 1.0)
-    q2 = _minkowski_sq(p, 3, 4, 1.0)
+    s = _minkowski_sq(p, 0, 1)
+    q2 = _minkowski_sq(p, 3, 4)
     prop = coupling / (breit_wigner(s, m_Ap, w_Ap) * breit_wigner(q2, m_Ap, w_Ap))
     _chi_currents(p, 3, m_chi, jcs)
     for a in range(2):
@@ -105,7 +105,7 @@ def _gamma_phi_event(
     y = p[0, 2] + p[1, 2] - p[2, 2]
     z = p[0, 3] + p[1, 3] - p[2, 3]
     pp2 = e * e - x * x - y * y - z * z
-    q2 = _minkowski_sq(p, 4, 5, 1.0)
+    q2 = _minkowski_sq(p, 4, 5)
     prop = coupling / (breit_wigner(pp2, m_Ap, w_Ap) * breit_wigner(q2, m_Ap, w_Ap))
     k0, k1, k2, k3 = p[2, 0], p[2, 1], p[2, 2], p[2, 3]
     # electron propagator momenta along the fermion flow: p1 - k (e- line), k - p2 (e+ line)

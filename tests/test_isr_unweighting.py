@@ -17,7 +17,7 @@ from darkstrahl.gen.signal_process import SignalProcess
 
 
 @pytest.mark.parametrize("eps", [0.0, 1e-4, 1e-2, 0.3])
-def test_weighted_w_max_with_unit_ratios_is_choose_w_max(eps: float) -> None:
+def test_choose_w_max_with_unit_counts_is_the_plain_rule(eps: float) -> None:
     w = np.random.default_rng(4).lognormal(0.0, 1.0, 5000)
     w[::7] = 0.0
     assert choose_w_max(w, eps, np.ones_like(w)) == choose_w_max(w, eps)
