@@ -11,6 +11,7 @@ from typing import Any
 
 from darkstrahl.errors import CardError
 
+from .ahp_global import ahp_global_significance
 from .ahp_output import format_cutflow_rows, window_rows, write_ahp_tables
 from .ahp_plots import plot_limits_vs_mass, plot_maps
 from .ahp_scan import AhpScanSettings, grid_points, run_ahp_scan
@@ -89,6 +90,7 @@ def run_ahp_scan_cli(card: Any, scan_dir: Any, executor_cm: Any | None, progress
     m_hp = card["ahp"]["plot_m_hp"]
     files += plot_limits_vs_mass(rows, outdir, settings.points[0][1] if m_hp is None else m_hp)
     files += plot_maps(rows, outdir)
+    look_elsewhere = ahp_global_significance(settings, bkg, results)
     record = {
         "card": card.as_dict(),
         "card_source": card.source,
@@ -103,9 +105,31 @@ def run_ahp_scan_cli(card: Any, scan_dir: Any, executor_cm: Any | None, progress
         "wall_time_s": wall,
         "sqrt_s_GeV": settings.sqrt_s,
         "status": {r["task"]: r["status"] for r in results},
+        "look_elsewhere": look_elsewhere,
     }
     files.append(write_json_record(outdir, record))
     scan_dir.finish(files)
     print(format_cutflow_rows(bkg["cutflow"]))
+    for row in look_elsewhere:
+        print(format_look_elsewhere(row))
     print(f"ahp scan: {n} points in {wall:.1f} s on {where}; wrote {len(files)} files to {outdir}")
     return 0
+
+
+def format_look_elsewhere(row: dict[str, Any]) -> str:
+    """One line of the scan's look-elsewhere record (:func:`.ahp_global.ahp_global_significance`)."""
+    head = f"look-elsewhere at {row['lumi_fb']:g} fb^-1, local Z = {row['z_local']:g}"
+    if row["status"] != "ok":
+        return f"{head}: {row['status']}"
+    sid, toys = row["sidak"], row["toys"]
+    line = (
+        f"{head} over {row['n_windows']} windows: global Z >= {sid['z_global']:.2f} (Sidak bound, trials "
+        f"factor <= {sid['trials_factor']:.3g}); toys: "
+    )
+    if toys is None:
+        return line + "none (no simulated background event inside any window)"
+    return line + (
+        f"Z_global = {toys['z_global']:.2f}, p_global = {toys['p_global']:.3g} +- {toys['p_global_err']:.1g} "
+        f"({row['n_windows_with_mc']} windows hold simulated events, {row['windows_per_event_mc']:.2f} "
+        "windows per event)"
+    )

@@ -330,6 +330,17 @@ class EllipseWindow:
         """The same ellipse centred at ``centre``."""
         return EllipseWindow((float(centre[0]), float(centre[1])), self.cov)
 
+    @classmethod
+    def from_axes(
+        cls, centre: tuple[float, float], semi_axes: tuple[float, float], angle: float
+    ) -> EllipseWindow:
+        """The window with these :attr:`semi_axes` (GeV^2) and :attr:`angle` (rad) (e.g. from a scan record):
+        cov = R diag((a/2)^2, (b/2)^2) R^T with R the rotation by ``angle``."""
+        c, s = math.cos(angle), math.sin(angle)
+        rot = np.array([[c, -s], [s, c]])
+        cov = rot @ np.diag([(semi_axes[0] / 2) ** 2, (semi_axes[1] / 2) ** 2]) @ rot.T
+        return cls((float(centre[0]), float(centre[1])), 0.5 * (cov + cov.T))
+
 
 def window_from_fit(
     fit: DoubleGaussian2D, rule: str = DEFAULT_RULE, content: float = CONTAINMENT_2SIGMA

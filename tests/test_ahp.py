@@ -5,6 +5,7 @@ through the command line on tiny samples."""
 from __future__ import annotations
 
 import csv
+import json
 import math
 from pathlib import Path
 
@@ -203,6 +204,9 @@ def test_cli_scan_end_to_end_and_resume(tmp_path: Path, capsys: pytest.CaptureFi
     assert 0 < float(rows[0]["eff"]) < 1 and float(rows[0]["eps2_alpha_d"]) > 0
     for name in ("ahp_cutflow.csv", "ahp_background_composition.csv", "ahp_sigma_ul.png", "scan.json"):
         assert (tmp_path / name).exists()
+    # one window: no look-elsewhere effect; the discrete count puts the local p at or below 1 - Phi(3.5)
+    (le,) = json.loads((tmp_path / "scan.json").read_text())["look_elsewhere"]
+    assert le["n_windows"] == 1 and 0 < le["sidak"]["trials_factor"] <= 1
     tasks = sorted((tmp_path / "tasks").iterdir())
     before = {p.name: p.read_bytes() for p in tasks}
     stamps = {p.name: p.stat().st_mtime_ns for p in tasks}
