@@ -49,24 +49,33 @@ def ahp_global_significance(
     ok = [r for r in results if r["status"] == "ok"]
     rows = []
     for lumi in settings.luminosities_fb:
-        columns, backgrounds = [], []
+        columns, backgrounds, known = [], [], []
         for r in ok:
             win = next(v for v in r["windows"] if v["lumi_fb"] == lumi)
             centre, axes = (r["centre_x"], r["centre_y"]), (r["semi_major"], r["semi_minor"])
             ellipse = EllipseWindow.from_axes(centre, axes, math.radians(r["angle_deg"]))
-            columns.append(ellipse.contains(x, y) & (c_eta < win["c_eta_cut"]))
+            columns.append(np.flatnonzero(ellipse.contains(x, y) & (c_eta < win["c_eta_cut"])))
             backgrounds.append(Background.from_mc(win["n_mc"], win["w_mc"], r["rel_bkg_sys"]))
+            known.append(win.get("n_discovery"))  # the task's discovery count: the threshold count of Z = 3.5
         row: dict[str, Any] = {"lumi_fb": lumi, "z_local": z_local, "n_windows": len(backgrounds)}
         if not backgrounds:
             rows.append(row | {"status": "no windows"})
             continue
-        member = sparse.csr_matrix(np.column_stack(columns))
+        # events x windows, built from the events of each window (a dense matrix would be events x windows)
+        rows_idx = np.concatenate(columns)
+        cols_idx = np.repeat(np.arange(len(columns)), [c.size for c in columns])
+        member = sparse.csr_matrix(
+            (np.ones(rows_idx.size, dtype=bool), (rows_idx, cols_idx)), shape=(x.size, len(columns))
+        )
         row["n_windows_with_mc"] = int(np.count_nonzero(member.getnnz(axis=0)))
         # windows per simulated event inside any window (the paper's lattice: about 2.7)
         row["windows_per_event_mc"] = float(member.nnz / max(np.count_nonzero(member.getnnz(axis=1)), 1))
-        estimates = [sidak_bound(backgrounds, z_local)]
+        reuse = z_local == Z_THRESHOLD and None not in known
+        counts = np.array(known, dtype=np.int64) if reuse else None
+        estimates = [sidak_bound(backgrounds, z_local, counts)]
         if row["n_windows_with_mc"]:  # else every toy is empty: no estimate (module docstring)
-            estimates.append(toy_global_significance(member, w_fb * lumi, backgrounds, z_local, n_toys, rng))
+            toys = toy_global_significance(member, w_fb * lumi, backgrounds, z_local, n_toys, rng, counts)
+            estimates.append(toys)
         row["toys"] = None
         for res in estimates:
             row[res.method] = {

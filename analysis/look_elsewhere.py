@@ -75,10 +75,12 @@ def threshold_counts(backgrounds: Sequence[Background], z_local: float) -> NDArr
     return np.array([discovery_count(b, z_local) for b in backgrounds], dtype=np.int64)
 
 
-def sidak_bound(backgrounds: Sequence[Background], z_local: float) -> GlobalSignificance:
+def sidak_bound(
+    backgrounds: Sequence[Background], z_local: float, counts: NDArray | None = None
+) -> GlobalSignificance:
     """The Sidak upper bound on p_global for a local ``z_local`` over the windows of ``backgrounds``
-    (module docstring): exact for independent windows."""
-    counts = threshold_counts(backgrounds, z_local)
+    (module docstring): exact for independent windows. ``counts``: the :func:`threshold_counts` if known."""
+    counts = threshold_counts(backgrounds, z_local) if counts is None else counts
     p_w = np.array([local_significance(int(n), b).p for n, b in zip(counts, backgrounds, strict=True)])
     p_global = float(-np.expm1(np.sum(np.log1p(-np.minimum(p_w, 1.0)))))
     return GlobalSignificance(z_local, float(norm.sf(z_local)), p_global, 0.0, "sidak", len(backgrounds))
@@ -134,8 +136,10 @@ def toy_global_significance(
     z_local: float,
     n_toys: int,
     rng: np.random.Generator,
+    counts: NDArray | None = None,
 ) -> GlobalSignificance:
-    """:func:`toy_global_p` at the threshold counts of ``z_local`` (module docstring)."""
-    counts = threshold_counts(backgrounds, z_local)
+    """:func:`toy_global_p` at the threshold counts of ``z_local`` (module docstring; ``counts``: the
+    :func:`threshold_counts` if known)."""
+    counts = threshold_counts(backgrounds, z_local) if counts is None else counts
     p, err = toy_global_p(membership, weights, counts, n_toys, rng)
     return GlobalSignificance(z_local, float(norm.sf(z_local)), p, err, "toys", len(backgrounds), n_toys)
