@@ -41,11 +41,10 @@ from darkstrahl.errors import ParameterError
 
 from .bayes_limit import (
     CL_SEED000,
-    Z_THRESHOLD,
     Background,
     bayes_factor,
+    discovery_count,
     expected_limits,
-    local_significance,
     signal_upper_limit,
 )
 from .ellipse import (
@@ -239,21 +238,6 @@ def analyse_window(
         n_discovery=n_disc,
         bayes_factor_discovery=k_disc,
     )
-
-
-def discovery_count(bkg: Background, z: float = Z_THRESHOLD) -> int:
-    """Smallest observed count N >= 1 with local significance Z >= ``z`` (3.5, next_wave.md 1.2), by
-    bisection (Z is non-decreasing in N)."""
-    lo, hi = 0, max(1, math.ceil(bkg.b + z * math.sqrt(bkg.b + 1.0)))
-    while local_significance(hi, bkg).z < z:
-        lo, hi = hi, 2 * hi
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if local_significance(mid, bkg).z >= z:
-            hi = mid
-        else:
-            lo = mid
-    return hi
 
 
 @dataclass(frozen=True)

@@ -314,6 +314,21 @@ def local_significance(
     return Significance(p, float(norm.isf(p)))
 
 
+def discovery_count(bkg: Background, z: float = Z_THRESHOLD) -> int:
+    """Smallest observed count N >= 1 with local significance Z >= ``z`` (3.5 by default, next_wave.md
+    1.2), by bisection (Z is non-decreasing in N)."""
+    lo, hi = 0, max(1, math.ceil(bkg.b + z * math.sqrt(bkg.b + 1.0)))
+    while local_significance(hi, bkg).z < z:
+        lo, hi = hi, 2 * hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if local_significance(mid, bkg).z >= z:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
 def bayes_factor(
     n_obs: int,
     bkg: float | Background,

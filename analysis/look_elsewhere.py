@@ -37,8 +37,7 @@ from scipy.stats import norm
 
 from darkstrahl.errors import ParameterError
 
-from .ahp_search import discovery_count
-from .bayes_limit import Background, local_significance
+from .bayes_limit import Background, discovery_count, local_significance
 
 #: Toys per batch of :func:`toy_global_p` (bounds the (toys x windows) count matrix), and the largest
 #: expected number of drawn events per batch.

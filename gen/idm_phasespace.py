@@ -11,7 +11,8 @@ Phase-space measure (Byckling & Kajantie ch. IV-V; (2 pi)^4 delta^4 included):
 
     dPhi_3 = dQ^2/(2 pi) dPhi_2(sqrt s; m_h', Q) dPhi_2(Q; m1, m2),  dPhi_2(M; a, b) = |p|/(16 pi^2 M) dOmega,
 
-so W_phys = dPhi_3/(dQ^2 dOmega_1 dOmega_2) = |p_h'|/(16 pi^2 sqrt s) |p_chi|/(16 pi^2 Q)/(2 pi) [GeV^-2].
+so W_phys = dPhi_3/(dQ^2 dOmega_1 dOmega_2) = |p_h'|/(16 pi^2 sqrt s) |p_chi|/(16 pi^2 Q)/(2 pi) [GeV^-2]
+(the momentum builder :func:`darkstrahl.gen.phasespace.build_scalar_pair`, shared with phi chi chibar).
 
 Channels (:class:`~darkstrahl.gen.phasespace.Channel`), combined with Kleiss-Pittau weights by the sampler:
 
@@ -23,40 +24,14 @@ Channels (:class:`~darkstrahl.gen.phasespace.Channel`), combined with Kleiss-Pit
 
 from __future__ import annotations
 
-import math
-
-import numba as nb
 import numpy as np
 from numpy.typing import NDArray
 
 from darkstrahl.errors import ParameterError
 
-from .kinematics import boost_into, decay_in_rest_frame, put_cm_beams
-from .phasespace import PhaseSpace, mass_channel
+from .phasespace import PhaseSpace, build_scalar_pair, mass_channel
 
 FloatArray = NDArray[np.float64]
-
-
-@nb.njit(cache=True)
-def build_hp_chi1chi2(
-    rs: FloatArray, m_hp: float, m1: float, m2: float, qsq: FloatArray, ang: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """Momenta (n, 5, 4) [GeV] of e- e+ -> h' chi1 chi2 and W_phys (n,) [GeV^-2 sr^-2] (module docstring)
-    from Q^2 (n,) [GeV^2] and angles ang (n, 4) = (cos1, phi1, cos2, phi2), at the centre-of-mass
-    energies rs (n,) [GeV]."""
-    n = qsq.shape[0]
-    p = np.zeros((n, 5, 4))
-    w = np.zeros(n)
-    frame = np.empty(4)
-    for i in range(n):
-        Q = math.sqrt(qsq[i])
-        put_cm_beams(p[i], rs[i])
-        pk = decay_in_rest_frame(rs[i], m_hp, Q, ang[i, 0], ang[i, 1], p[i, 2], frame)
-        pq = decay_in_rest_frame(Q, m1, m2, ang[i, 2], ang[i, 3], p[i, 3], p[i, 4])
-        boost_into(p[i, 3], frame, p[i, 3])
-        boost_into(p[i, 4], frame, p[i, 4])
-        w[i] = pk / (16.0 * math.pi**2 * rs[i]) * pq / (16.0 * math.pi**2 * Q) / (2.0 * math.pi)
-    return p, w
 
 
 def hp_chi1chi2_phase_space(
@@ -77,9 +52,8 @@ def hp_chi1chi2_phase_space(
         x: FloatArray, ang: FloatArray, rs: FloatArray | None = None
     ) -> tuple[FloatArray, FloatArray]:
         rs = np.full(x.shape[0], sqrt_s) if rs is None else rs
-        return build_hp_chi1chi2(
-            np.ascontiguousarray(rs), m_hp, m1, m2, np.ascontiguousarray(x[:, 0]), np.ascontiguousarray(ang)
-        )
+        q2 = np.ascontiguousarray(x[:, 0])
+        return build_scalar_pair(np.ascontiguousarray(rs), m_hp, m1, m2, q2, np.ascontiguousarray(ang))
 
     return PhaseSpace(
         5,

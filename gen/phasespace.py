@@ -124,12 +124,13 @@ def collinear_cos_map(u: FloatArray, c_lo: float, c_hi: float) -> tuple[FloatArr
 
 # ----------------------------------------------------------------------------- momentum builders
 @nb.njit(cache=True)
-def build_phi(
-    rs: FloatArray, m_phi: float, m_chi: float, qsq: FloatArray, ang: FloatArray
+def build_scalar_pair(
+    rs: FloatArray, m_s: float, m1: float, m2: float, qsq: FloatArray, ang: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
-    """Momenta (n, 5, 4) of e- e+ -> phi chi chibar and W_phys (n,) = dPhi_3 / (dQ^2 dOmega_1 dOmega_2)
-    [GeV^-2 per sr^2], from Q^2 [GeV^2] and angles ang = (cos1, phi1, cos2, phi2), in the centre-of-mass
-    frame of energy rs (n,) [GeV] per event."""
+    """Momenta (n, 5, 4) (e-, e+, scalar, pair member 1, pair member 2) of e- e+ -> S(m_s) + pair (m1, m2)
+    of mass Q, and W_phys (n,) = dPhi_3 / (dQ^2 dOmega_1 dOmega_2) [GeV^-2 per sr^2], from Q^2 [GeV^2] and
+    angles ang = (cos1, phi1, cos2, phi2), in the centre-of-mass frame of energy rs (n,) [GeV] per event:
+    phi chi chibar (m1 = m2 = m_chi) and h' chi1 chi2 (:mod:`darkstrahl.gen.idm_phasespace`)."""
     n = qsq.shape[0]
     p = np.zeros((n, 5, 4))
     w = np.zeros(n)
@@ -138,8 +139,8 @@ def build_phi(
         Q = math.sqrt(qsq[i])
         sqrt_s = rs[i]
         put_cm_beams(p[i], sqrt_s)
-        pk = decay_in_rest_frame(sqrt_s, m_phi, Q, ang[i, 0], ang[i, 1], p[i, 2], tmp)
-        pq = decay_in_rest_frame(Q, m_chi, m_chi, ang[i, 2], ang[i, 3], p[i, 3], p[i, 4])
+        pk = decay_in_rest_frame(sqrt_s, m_s, Q, ang[i, 0], ang[i, 1], p[i, 2], tmp)
+        pq = decay_in_rest_frame(Q, m1, m2, ang[i, 2], ang[i, 3], p[i, 3], p[i, 4])
         boost_into(p[i, 3], tmp, p[i, 3])
         boost_into(p[i, 4], tmp, p[i, 4])
         w[i] = pk / (16.0 * math.pi**2 * sqrt_s) * pq / (16.0 * math.pi**2 * Q) / TWO_PI
@@ -316,7 +317,8 @@ def phi_phase_space(sqrt_s: float, m_Ap: float, w_Ap: float, m_phi: float, m_chi
         x: FloatArray, ang: FloatArray, rs: FloatArray | None = None
     ) -> tuple[FloatArray, FloatArray]:
         rs = np.full(x.shape[0], sqrt_s) if rs is None else rs
-        return build_phi(rs, m_phi, m_chi, np.ascontiguousarray(x[:, 0]), np.ascontiguousarray(ang))
+        q2 = np.ascontiguousarray(x[:, 0])
+        return build_scalar_pair(rs, m_phi, m_chi, m_chi, q2, np.ascontiguousarray(ang))
 
     channels = (mass_channel("Q2_resonant", lo, upper, (m_Ap, w_Ap)), mass_channel("Q2_flat", lo, upper))
     return PhaseSpace(5, 1, channels, builder, sqrt_s=sqrt_s, threshold=m_phi + 2.0 * m_chi)
